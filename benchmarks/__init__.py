@@ -1,0 +1,1 @@
+"""Reproducible performance benchmarks, run as `onehour bench NAME`."""

@@ -1,0 +1,1 @@
+"""The live business: orders, couriers, depots, the assignment loop, the service."""

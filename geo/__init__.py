@@ -1,0 +1,1 @@
+"""Where things are and how long it takes a courier to get there."""

@@ -1,0 +1,1 @@
+"""onehour: courier dispatch and routing for same-hour delivery."""

@@ -1,0 +1,1 @@
+"""Time machine: replays order streams through dispatch and scores the result."""

@@ -1,0 +1,7 @@
+"""Commands of the `simulate` package, mounted on the root `onehour` command."""
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this package's commands to the root app."""

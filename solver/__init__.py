@@ -1,0 +1,1 @@
+"""Pure optimisation: a routing problem in, a plan out (integers only)."""
