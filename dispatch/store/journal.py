@@ -1,20 +1,21 @@
 """The SQL journal: every event and the state it changed, in one transaction.
 
 :class:`SqlStore` implements the dispatcher's ``Journal`` protocol. ``record``
-appends the event to the log and writes the state rows that differ from what
-the database already holds, then commits; if anything fails the transaction
-rolls back and the error reaches the dispatcher, which undoes its in-memory
-change. A process killed at any moment therefore restarts from a state that
-contains every acknowledged event and nothing else.
+appends the event to the log and writes the order, courier and depot records
+whose ``updated_seq`` moved since they were last written (plus each changed
+courier's committed stop and the state's scalars), then commits. If anything
+fails the transaction rolls back and the error reaches the dispatcher, which
+undoes its in-memory change. A process killed at any moment therefore restarts
+from a state holding every acknowledged event and nothing else.
 """
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, bindparam, delete, func, insert, select, update
+from sqlalchemy import Engine, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from dispatch.migrations import upgrade
@@ -33,62 +34,46 @@ logger = logging.getLogger(__name__)
 
 Json = dict[str, Any]
 
+COLLECTIONS = ("orders", "couriers", "depots")
+"""Collections of the dispatcher state, each a mapping from id to a record."""
 
-class _Dumpable(Protocol):
+
+class _Record(Protocol):
+    updated_seq: int
+
+    def model_dump(self, *, mode: str) -> Json: ...
+
+
+class _State(Protocol):
+    orders: Mapping[str, _Record]
+    couriers: Mapping[str, _Record]
+    depots: Mapping[str, _Record]
+
+    def model_dump(self, *, mode: str, exclude: set[str]) -> Json: ...
+
+
+class _Event(Protocol):
     def model_dump(self, *, mode: str) -> Json: ...
 
 
 @dataclass(frozen=True)
 class Change:
-    """What one committed ``record`` wrote: the event and the rows it changed.
+    """What one committed ``record`` wrote: the event and the records it changed.
 
-    ``rows`` maps a collection name (``orders``, ``couriers``, ``depots``,
-    ``committed``) to the new JSON of each changed row by id; ``removed``
-    names the ids deleted from each collection.
+    ``rows`` maps ``orders``, ``couriers`` and ``depots`` to the new JSON of
+    each changed record by id.
     """
 
     event_id: int | None
     event: Json | None
     rows: dict[str, dict[str, Json]] = field(default_factory=dict)
-    removed: dict[str, list[str]] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class _Collection:
-    """How one collection of the dispatcher state maps onto a table."""
-
-    names: tuple[str, ...]
-    row: type[Base]
-    key: str
-    columns: Callable[[Json], Json]
-
-
-def _order_columns(data: Json) -> Json:
-    return {"status": str(data.get("status", "placed"))}
-
-
-def _courier_columns(data: Json) -> Json:
-    online = data.get("online")
-    if online is None:
-        online = data.get("status") not in (None, "offline")
-    return {"online": bool(online)}
-
-
-def _stop_columns(data: Json) -> Json:
-    stop = data[0] if isinstance(data, list) and data else data
-    if not isinstance(stop, dict):
-        return {"order_id": None, "kind": None}
-    return {"order_id": stop.get("order_id"), "kind": stop.get("kind")}
-
-
-COLLECTIONS = (
-    _Collection(("orders",), OrderRow, "order_id", _order_columns),
-    _Collection(("couriers",), CourierRow, "courier_id", _courier_columns),
-    _Collection(("depots",), DepotRow, "depot_id", lambda _: {}),
-    _Collection(
-        ("committed", "committed_stops"), CommittedStopRow, "courier_id", _stop_columns
-    ),
-)
+@dataclass
+class _Pending:
+    rows: dict[str, dict[str, Json]]
+    seqs: dict[str, dict[str, int]]
+    meta: Json
 
 
 class SqlStore:
@@ -97,10 +82,15 @@ class SqlStore:
     Parameters
     ----------
     engine
-        Where to keep the event log and the state; the schema is migrated to
-        the newest revision when ``migrate`` is true.
+        Where to keep the event log and the state.
     migrate
-        Run the Alembic migrations before use.
+        Bring the schema to the newest Alembic revision first.
+
+    Notes
+    -----
+    Records are written when their ``updated_seq`` differs from the one last
+    written, so a record changed without bumping it is not saved. Records are
+    never deleted: orders end in a terminal status and stay.
     """
 
     def __init__(self, engine: Engine, *, migrate: bool = True) -> None:
@@ -109,9 +99,10 @@ class SqlStore:
             upgrade(engine)
         self._lock = threading.Lock()
         self._listeners: list[Callable[[Change], None]] = []
-        self._written: dict[str, dict[str, Json]] = {}
-        self._meta: dict[str, Any] = {}
-        self._load_written()
+        self._seqs: dict[str, dict[str, int]] = {name: {} for name in COLLECTIONS}
+        self._committed: set[str] = set()
+        self._meta: Json = {}
+        self._load_index()
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> "SqlStore":
@@ -126,32 +117,35 @@ class SqlStore:
         """Call ``listener`` with each :class:`Change` after it is committed."""
         self._listeners.append(listener)
 
-    def record(self, event: _Dumpable, state: _Dumpable) -> None:
-        """Append ``event`` and the rows of ``state`` that changed, atomically.
+    def record(self, event: _Event, state: _State) -> None:
+        """Append ``event`` and the records of ``state`` it changed, atomically.
 
         Raises
         ------
         sqlalchemy.exc.SQLAlchemyError
             When the transaction fails; nothing of it is stored.
         """
-        self._write(event.model_dump(mode="json"), state.model_dump(mode="json"))
+        self._write(event.model_dump(mode="json"), state)
 
-    def save_state(self, state: _Dumpable) -> None:
-        """Write the rows of ``state`` that changed, without an event."""
-        self._write(None, state.model_dump(mode="json"))
+    def save_state(self, state: _State) -> None:
+        """Write the records of ``state`` that changed, without an event."""
+        self._write(None, state)
 
     def load_state(self) -> Json | None:
         """Return the stored state as JSON, or ``None`` for an empty store.
 
-        The result has one key per collection (a mapping from id to row, as
-        the dispatcher state serialised it) plus the stored scalars.
+        The result validates as the dispatcher's ``DispatchState``: one
+        mapping from id to record per collection, plus the stored scalars.
         """
-        with self._lock:
-            if not any(self._written.values()) and not self._meta:
-                return None
-            state: Json = {name: dict(rows) for name, rows in self._written.items()}
-            state.update(self._meta)
-            return state
+        with self._lock, self.engine.connect() as connection:
+            state: Json = dict(self._meta)
+            for name in COLLECTIONS:
+                table = _table(name)
+                rows = connection.execute(select(table.c[_key(name)], table.c.data))
+                state[name] = {key: data for key, data in rows}
+        if not self._meta and not any(state[name] for name in COLLECTIONS):
+            return None
+        return state
 
     def events(self, after_id: int = 0, limit: int = 1000) -> list[Json]:
         """Return up to ``limit`` logged events with ids above ``after_id``."""
@@ -169,79 +163,94 @@ class SqlStore:
         with self.engine.connect() as connection:
             return int(connection.execute(select(func.count(EventRow.id))).scalar_one())
 
-    def _load_written(self) -> None:
+    def committed_stops(self) -> dict[str, Json]:
+        """Return each courier's stored committed stop, by courier id."""
+        table = _table("committed")
         with self.engine.connect() as connection:
-            for collection in COLLECTIONS:
-                table = Base.metadata.tables[collection.row.__tablename__]
-                rows = connection.execute(select(table.c[collection.key], table.c.data))
-                self._written[collection.names[0]] = {k: data for k, data in rows}
+            rows = connection.execute(select(table.c.courier_id, table.c.data))
+            return {courier_id: data for courier_id, data in rows}
+
+    def _load_index(self) -> None:
+        with self.engine.connect() as connection:
+            for name in COLLECTIONS:
+                table = _table(name)
+                rows = connection.execute(select(table.c[_key(name)], table.c.data))
+                self._seqs[name] = {k: int(d.get("updated_seq", 0)) for k, d in rows}
+            committed = _table("committed")
+            self._committed = set(
+                connection.execute(select(committed.c.courier_id)).scalars()
+            )
             for key, data in connection.execute(select(MetaRow.key, MetaRow.data)):
                 self._meta[key] = data["value"]
-        counts = {k: len(v) for k, v in self._written.items()}
-        logger.info("store holds %s", counts)
+        logger.info(
+            "store holds %s", {name: len(seqs) for name, seqs in self._seqs.items()}
+        )
 
-    def _write(self, event: Json | None, state: Json) -> None:
+    def _write(self, event: Json | None, state: _State) -> None:
         with self._lock:
-            rows, removed, written, meta = self._diff(state)
+            pending = self._diff(state)
+            committed = _committed_rows(pending.rows["couriers"])
             with self.engine.begin() as connection:
                 event_id = _insert_event(connection, event) if event else None
-                for collection in COLLECTIONS:
-                    name = collection.names[0]
-                    _write_rows(
-                        connection,
-                        collection,
-                        rows.get(name, {}),
-                        self._written.get(name, {}),
-                        removed.get(name, []),
-                    )
-                _write_meta(connection, meta, self._meta)
-            self._written.update(written)
-            self._meta.update(meta)
-        change = Change(
-            event_id,
-            event,
-            {k: v for k, v in rows.items() if v},
-            {k: v for k, v in removed.items() if v},
-        )
+                for name in COLLECTIONS:
+                    _upsert(connection, name, pending.rows[name], self._seqs[name])
+                _write_committed(connection, committed, self._committed)
+                _write_meta(connection, pending.meta, self._meta)
+            for name in COLLECTIONS:
+                self._seqs[name].update(pending.seqs[name])
+            for courier_id, stop in committed.items():
+                if stop is None:
+                    self._committed.discard(courier_id)
+                else:
+                    self._committed.add(courier_id)
+            self._meta.update(pending.meta)
+        change = Change(event_id, event, {k: v for k, v in pending.rows.items() if v})
         for listener in self._listeners:
             listener(change)
 
-    def _diff(
-        self, state: Json
-    ) -> tuple[dict[str, dict[str, Json]], dict[str, list[str]], dict[str, Json], Json]:
+    def _diff(self, state: _State) -> _Pending:
         rows: dict[str, dict[str, Json]] = {}
-        removed: dict[str, list[str]] = {}
-        written: dict[str, Json] = {}
-        seen: set[str] = set()
-        for collection in COLLECTIONS:
-            name = collection.names[0]
-            present = next((n for n in collection.names if n in state), None)
-            if present is None:
-                continue
-            seen.add(present)
-            current = _by_id(state[present], collection.key)
-            before = self._written.get(name, {})
-            rows[name] = {k: v for k, v in current.items() if before.get(k) != v}
-            removed[name] = [k for k in before if k not in current]
-            written[name] = current
-        meta = {
-            k: v
-            for k, v in state.items()
-            if k not in seen and (k not in self._meta or self._meta[k] != v)
-        }
-        return rows, removed, written, meta
+        seqs: dict[str, dict[str, int]] = {}
+        for name in COLLECTIONS:
+            written = self._seqs[name]
+            records: Mapping[str, _Record] = getattr(state, name)
+            changed = {
+                key: record
+                for key, record in records.items()
+                if written.get(key) != record.updated_seq
+            }
+            rows[name] = {k: r.model_dump(mode="json") for k, r in changed.items()}
+            seqs[name] = {k: r.updated_seq for k, r in changed.items()}
+        scalars = state.model_dump(mode="json", exclude=set(COLLECTIONS))
+        meta = {k: v for k, v in scalars.items() if self._meta.get(k, ...) != v}
+        return _Pending(rows, seqs, meta)
 
 
-def _by_id(collection: Any, key: str) -> dict[str, Json]:
-    """Return a collection serialised as a mapping or a list, keyed by id."""
-    if isinstance(collection, Mapping):
-        return {str(k): v for k, v in collection.items()}
-    id_field = key.removesuffix("_id")
-    result = {}
-    for item in collection:
-        item_id = item.get(key, item.get("id", item.get(id_field)))
-        result[str(item_id)] = item
-    return result
+def _table(name: str) -> Table:
+    rows = {
+        "orders": OrderRow,
+        "couriers": CourierRow,
+        "depots": DepotRow,
+        "committed": CommittedStopRow,
+    }
+    return Base.metadata.tables[rows[name].__tablename__]
+
+
+def _key(name: str) -> str:
+    return {"orders": "order_id", "couriers": "courier_id", "depots": "depot_id"}[name]
+
+
+def _columns(name: str, data: Json) -> Json:
+    if name == "orders":
+        return {"status": str(data["status"])}
+    if name == "couriers":
+        return {"online": bool(data["online"])}
+    return {}
+
+
+def _committed_rows(couriers: Mapping[str, Json]) -> dict[str, Json | None]:
+    """Return the committed stop of each changed courier (``None``: none now)."""
+    return {courier_id: data.get("committed") for courier_id, data in couriers.items()}
 
 
 def _insert_event(connection: Connection, event: Json) -> int:
@@ -260,45 +269,57 @@ def _insert_event(connection: Connection, event: Json) -> int:
     return int(primary_key[0])
 
 
-def _write_rows(
+def _upsert(
     connection: Connection,
-    collection: _Collection,
+    name: str,
     changed: Mapping[str, Json],
-    before: Mapping[str, Json],
-    removed: Iterable[str],
+    written: Mapping[str, int],
 ) -> None:
-    table = Base.metadata.tables[collection.row.__tablename__]
-    key_column = table.c[collection.key]
+    table, key = _table(name), _key(name)
     new = [
-        {collection.key: k, "data": v, **collection.columns(v)}
+        {key: k, "data": v, **_columns(name, v)}
         for k, v in changed.items()
-        if k not in before
+        if k not in written
     ]
     old = [
-        {"b_key": k, "data": v, **collection.columns(v)}
+        {"b_key": k, "data": v, **_columns(name, v)}
         for k, v in changed.items()
-        if k in before
+        if k in written
     ]
     if new:
         connection.execute(insert(table), new)
     if old:
         values: dict[str, Any] = {c: bindparam(c) for c in old[0] if c != "b_key"}
-        statement = update(table).where(key_column == bindparam("b_key")).values(values)
-        connection.execute(statement, old)
-    removed = list(removed)
-    if removed:
-        connection.execute(delete(table).where(key_column.in_(removed)))
+        statement = update(table).where(table.c[key] == bindparam("b_key"))
+        connection.execute(statement.values(values), old)
 
 
-def _write_meta(
-    connection: Connection, changed: Mapping[str, Any], before: Mapping[str, Any]
+def _write_committed(
+    connection: Connection, stops: Mapping[str, Json | None], written: set[str]
 ) -> None:
+    table = _table("committed")
+    gone = [c for c, stop in stops.items() if stop is None and c in written]
+    if gone:
+        connection.execute(delete(table).where(table.c.courier_id.in_(gone)))
+    for courier_id, stop in stops.items():
+        if stop is None:
+            continue
+        values = {"order_id": stop.get("order_id"), "kind": stop.get("kind")}
+        if courier_id in written:
+            statement = update(table).where(table.c.courier_id == courier_id)
+            connection.execute(statement.values(data=stop, **values))
+        else:
+            connection.execute(
+                insert(table).values(courier_id=courier_id, data=stop, **values)
+            )
+
+
+def _write_meta(connection: Connection, changed: Json, before: Json) -> None:
     table = Base.metadata.tables[MetaRow.__tablename__]
     for key, value in changed.items():
         data = {"value": value}
         if key in before:
-            connection.execute(
-                update(table).where(table.c.key == key).values(data=data)
-            )
+            statement = update(table).where(table.c.key == key).values(data=data)
+            connection.execute(statement)
         else:
             connection.execute(insert(table).values(key=key, data=data))
