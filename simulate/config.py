@@ -71,6 +71,16 @@ class SimulationConfig(BaseModel):
     targets_s: tuple[int, ...] = Field(
         (3600,), description="Click-to-door targets reported besides the deadline."
     )
+    accept_late: bool = Field(
+        False,
+        description=(
+            "Accept orders the dispatcher cannot promise on time (replays of "
+            "data sets whose orders must all be served) instead of refusing them."
+        ),
+    )
+    stock_copies: float = Field(
+        200.0, gt=0.0, description="Mean copies of a stocked title per depot."
+    )
     strict: bool = Field(
         True, description="Reject a stream with bad rows instead of skipping them."
     )

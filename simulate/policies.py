@@ -5,12 +5,15 @@ previous) -> Plan``), so the simulator runs them through the very same
 dispatch loop as the production planner:
 
 - :class:`GreedyPlanner`: what a human dispatcher does. A courier keeps what
-  they have; each idle courier (nothing on board, nothing planned) is given
-  the most urgent waiting order whose pickup is nearest, one order at a time.
+  they ride to and carry; each idle courier (nothing on board, no committed
+  stop) is given the most urgent waiting order whose pickup is nearest, one
+  order at a time.
 - :class:`InsertionPlanner`: routes are kept; each new order is inserted at
   the cheapest pickup and delivery positions over all couriers and pickups.
 
-Neither ever moves an order away from the courier the previous plan gave it.
+Insertion never moves an order away from the courier the previous plan (or
+the dispatcher's promise at intake) gave it; greedy keeps only committed and
+on-board orders.
 """
 
 import logging
@@ -62,8 +65,11 @@ class _Timed:
 class _Routes:
     """Shared machinery: keep each courier's existing stops, time and score them."""
 
-    def __init__(self, problem: Problem, previous: Plan | None) -> None:
+    def __init__(
+        self, problem: Problem, previous: Plan | None, keep_planned: bool = True
+    ) -> None:
         self.problem = problem
+        self.keep_planned = keep_planned
         self.orders = {o.id: o for o in problem.orders}
         self.steps: dict[str, list[_Step]] = {}
         placed: set[str] = set()
@@ -81,8 +87,11 @@ class _Routes:
             for s in courier.committed
         ]
         done = {(s.order_id, s.kind) for s in steps}
-        mine = {o.id for o in self.problem.orders if o.current_courier == courier.id}
-        mine.update(courier.onboard)
+        mine = {s.order_id for s in steps} | set(courier.onboard)
+        if self.keep_planned:
+            mine.update(
+                o.id for o in self.problem.orders if o.current_courier == courier.id
+            )
         if previous is not None:
             for visit in previous.visits:
                 key = (visit.order_id, visit.kind)
@@ -208,10 +217,11 @@ def _reason_for(problem: Problem, order: Order, why: str) -> Unassigned:
 class GreedyPlanner:
     """Give each idle courier the most urgent waiting order nearest to them.
 
-    An idle courier has nothing on board and nothing planned. Waiting orders
-    are taken by deadline; each goes to the idle courier whose arrival at one
-    of its pickups is earliest. Couriers never carry more than one new order
-    per plan, as a human dispatcher hands out one job at a time.
+    A courier keeps only what it is riding to and what it carries; every other
+    order waits. An idle courier has nothing on board and no committed stop.
+    Waiting orders are taken by deadline; each goes to the idle courier whose
+    arrival at one of its pickups is earliest. A courier carries one order at
+    a time, as a human dispatcher hands out one job at a time.
     """
 
     name = "greedy"
@@ -219,7 +229,7 @@ class GreedyPlanner:
     def plan(self, problem: Problem, previous: Plan | None) -> Plan:
         """Keep every route and give idle couriers one order each."""
         started = time.perf_counter()
-        routes = _Routes(problem, previous)
+        routes = _Routes(problem, previous, keep_planned=False)
         idle = [
             c
             for c in problem.couriers
