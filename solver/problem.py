@@ -30,14 +30,23 @@ class StopKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Pickup:
-    """One place an order can be picked up, and when its items are ready there."""
+    """One place an order can be picked up, and when its items are ready there.
+
+    ``latest_s``, when given, is the latest start of service there (a hard
+    bound, as in the Li & Lim PDPTW instances); live pickups leave it ``None``.
+    """
 
     location: int
     ready_s: int = 0
+    latest_s: int | None = None
 
     def __post_init__(self) -> None:
         _check_non_negative("Pickup.location", self.location)
         _check_non_negative("Pickup.ready_s", self.ready_s)
+        if self.latest_s is not None and self.latest_s < self.ready_s:
+            raise ValueError(
+                f"Pickup.latest_s={self.latest_s} is before ready_s={self.ready_s}"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,7 +305,8 @@ def _validate_courier(
     for stop in courier.committed:
         if stop.order_id not in problem.order_index:
             raise ValueError(
-                f"Courier {courier.id}: committed stop for unknown order {stop.order_id}"
+                f"Courier {courier.id}: committed stop for unknown order "
+                f"{stop.order_id}"
             )
         order = problem.orders[problem.order_index[stop.order_id]]
         if stop.kind is StopKind.PICKUP and not 0 <= stop.pickup < len(order.pickups):

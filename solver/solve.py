@@ -1,0 +1,254 @@
+"""solve(): construction, optional warm start, OR-Tools improvement, a plan out."""
+
+import itertools
+import logging
+import time
+
+import numpy as np
+
+from solver.construct import RouteState, insert_orders, new_routes
+from solver.diagnose import explain
+from solver.nodes import NodeKind, Nodes, OrderKind, build_nodes, schedule
+from solver.ortools_backend import improve
+from solver.params import SolverParams
+from solver.problem import Plan, Problem, Route, StopKind, Visit
+
+logger = logging.getLogger(__name__)
+
+_DEFAULT_PARAMS = SolverParams()
+
+
+def solve(
+    problem: Problem,
+    params: SolverParams = _DEFAULT_PARAMS,
+    warm_start: Plan | None = None,
+) -> Plan:
+    """Plan routes for a problem within the budget; always return a plan.
+
+    Parameters
+    ----------
+    problem
+        Couriers, orders and travel times (validated when it was built).
+    params
+        Objective weights and budget. The time limit covers everything,
+        model building included.
+    warm_start
+        A previous plan. Its routes are kept where they are still feasible
+        (orders that vanished are dropped, committed stops go first); new
+        orders are inserted by the construction.
+
+    Returns
+    -------
+    Plan
+        Routes with arrival, start and departure of every stop, and each
+        order left out with a reason.
+    """
+    if not isinstance(params, SolverParams):
+        raise TypeError(f"params must be SolverParams, got {type(params).__name__}")
+    started = time.perf_counter()
+    deadline = started + params.time_limit_s
+    nodes = build_nodes(problem, params)
+    current = _current_vehicles(problem)
+    capacities = np.array([c.capacity for c in problem.couriers], dtype=np.int64)
+
+    routes = new_routes(nodes, capacities)
+    if warm_start is not None:
+        _seed_from_plan(problem, nodes, routes, warm_start)
+    routed = {
+        int(nodes.order[n])
+        for r in routes
+        for n in r.inner
+        if nodes.kind[n] == NodeKind.DELIVERY
+    }
+    todo = np.array(
+        [o for o in range(len(problem.orders)) if o not in routed], dtype=np.int64
+    )
+    insert_orders(nodes, routes, todo, params, current)
+    constructed_s = time.perf_counter() - started
+    inner = [r.inner for r in routes]
+    stats: dict[str, float] = {"construction_s": constructed_s}
+
+    if (
+        params.improve
+        and nodes.n_vehicles > 0
+        and nodes.n_nodes <= params.max_model_nodes
+        and time.perf_counter() < deadline
+    ):
+        inner, search_stats = improve(problem, nodes, params, inner, current, deadline)
+        stats.update(search_stats)
+
+    plan = _to_plan(problem, nodes, params, inner, current, started, stats)
+    logger.info(
+        "solved %d orders on %d couriers: %d unassigned, objective %d, %.3f s",
+        len(problem.orders),
+        len(problem.couriers),
+        len(plan.unassigned),
+        plan.objective,
+        plan.solve_time_s,
+    )
+    return plan
+
+
+def _current_vehicles(problem: Problem) -> np.ndarray:
+    index = {c.id: v for v, c in enumerate(problem.couriers)}
+    return np.array(
+        [index.get(o.current_courier or "", -1) for o in problem.orders],
+        dtype=np.int64,
+    ).reshape(len(problem.orders))
+
+
+def _seed_from_plan(
+    problem: Problem, nodes: Nodes, routes: list[RouteState], plan: Plan
+) -> None:
+    """Copy a previous plan's routes into the fresh ones where still feasible."""
+    by_courier = {problem.couriers[r.vehicle].id: r for r in routes}
+    committed = {n for r in routes for n in r.route[1:-1]}
+    used: set[int] = set(committed)
+    for old in plan.routes:
+        state = by_courier.get(old.courier_id)
+        if state is None:
+            continue
+        sequence = _map_visits(problem, nodes, state.vehicle, old.visits, used)
+        for node in sequence:
+            _try_append(nodes, state, node)
+        used.update(state.route[1:-1])
+
+
+def _map_visits(
+    problem: Problem,
+    nodes: Nodes,
+    vehicle: int,
+    visits: tuple[Visit, ...],
+    used: set[int],
+) -> list[int]:
+    """Return the nodes of old visits that still exist and may go on this route."""
+    sequence: list[int] = []
+    for visit in visits:
+        order = problem.order_index.get(visit.order_id)
+        if order is None:
+            continue
+        if visit.kind is StopKind.DELIVERY:
+            node = int(nodes.order_delivery[order])
+        else:
+            pickups = nodes.order_pickups[order]
+            if visit.pickup is None or not 0 <= visit.pickup < len(pickups):
+                continue
+            node = pickups[visit.pickup]
+        only = nodes.vehicle[node]
+        if node in used or (only >= 0 and only != vehicle):
+            continue
+        sequence.append(node)
+    present = set(sequence)
+    keep = []
+    for node in sequence:
+        order = int(nodes.order[node])
+        if nodes.order_kind[order] == OrderKind.PICKUP_DELIVERY:
+            delivery = int(nodes.order_delivery[order])
+            if node == delivery:
+                if not present.intersection(nodes.order_pickups[order]):
+                    continue
+            elif delivery not in present:
+                continue
+        keep.append(node)
+    return keep
+
+
+def _try_append(nodes: Nodes, state: RouteState, node: int) -> None:
+    """Append a node before the route's end if the route stays feasible."""
+    state.route.insert(len(state.route) - 1, node)
+    if _feasible(nodes, state):
+        state.refresh(nodes)
+        return
+    state.route.pop(len(state.route) - 2)
+    order = int(nodes.order[node])
+    if nodes.kind[node] == NodeKind.DELIVERY:
+        for pickup in nodes.order_pickups[order]:
+            if pickup in state.route:
+                state.route.remove(pickup)
+    state.refresh(nodes)
+
+
+def _feasible(nodes: Nodes, state: RouteState) -> bool:
+    """Return whether a route meets hard windows, shift end and capacity."""
+    route = np.asarray(state.route, dtype=np.int64)
+    _, start, _ = schedule(nodes, state.route)
+    if (start > nodes.latest_s[route]).any():
+        return False
+    kind = nodes.kind[route]
+    order = nodes.order[route]
+    size = nodes.size[route]
+    loaded = np.zeros(len(route), dtype=bool)
+    has = order >= 0
+    loaded[has] = nodes.order_kind[order[has]] == OrderKind.START_LOADED
+    load = state.base_load + int(size[loaded & (kind == NodeKind.DELIVERY)].sum())
+    change = np.where(kind == NodeKind.PICKUP, size, 0)
+    change -= np.where(kind == NodeKind.DELIVERY, size, 0)
+    return bool((load + np.cumsum(change) <= state.capacity).all())
+
+
+def _to_plan(
+    problem: Problem,
+    nodes: Nodes,
+    params: SolverParams,
+    inner: list[list[int]],
+    current: np.ndarray,
+    started: float,
+    stats: dict[str, float],
+) -> Plan:
+    plan_routes = []
+    objective = 0
+    served: set[int] = set()
+    for v, stops in enumerate(inner):
+        courier = problem.couriers[v]
+        full = [nodes.start(v), *stops, nodes.end(v)]
+        arrival, start, departure = schedule(nodes, full)
+        visits = []
+        for k, node in enumerate(stops, start=1):
+            order = int(nodes.order[node])
+            pickup = nodes.kind[node] == NodeKind.PICKUP
+            visits.append(
+                Visit(
+                    order_id=problem.orders[order].id,
+                    kind=StopKind.PICKUP if pickup else StopKind.DELIVERY,
+                    location=int(nodes.loc[node]),
+                    arrival_s=int(arrival[k]),
+                    start_s=int(start[k]),
+                    departure_s=int(departure[k]),
+                    pickup=int(nodes.alt[node]) if pickup else None,
+                )
+            )
+            if not pickup:
+                served.add(order)
+                late_s = max(int(start[k]) - int(nodes.deadline_s[node]), 0)
+                objective += late_s * params.lateness_cost_per_s
+                if current[order] >= 0 and current[order] != v:
+                    objective += params.reassign_penalty
+        locations = [courier.start, *(vis.location for vis in visits)]
+        if courier.end is not None:
+            locations.append(courier.end)
+        travel_s = int(
+            sum(problem.time_s[a, b] for a, b in itertools.pairwise(locations))
+        )
+        distance_m = None
+        if problem.distance_m is not None:
+            distance_m = int(
+                sum(problem.distance_m[a, b] for a, b in itertools.pairwise(locations))
+            )
+        objective += travel_s + (params.courier_cost if stops else 0)
+        plan_routes.append(Route(courier.id, tuple(visits), travel_s, distance_m))
+
+    unassigned = []
+    for order in range(len(problem.orders)):
+        if order not in served:
+            unassigned.append(explain(problem, nodes, order))
+            objective += max(int(nodes.penalty[order]), params.unassigned_penalty)
+    stats["served"] = float(len(served))
+    stats["unassigned"] = float(len(unassigned))
+    stats["travel_s"] = float(sum(r.travel_s for r in plan_routes))
+    return Plan(
+        routes=tuple(plan_routes),
+        unassigned=tuple(unassigned),
+        objective=int(objective),
+        solve_time_s=time.perf_counter() - started,
+        stats=stats,
+    )
