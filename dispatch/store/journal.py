@@ -13,8 +13,9 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import Engine, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
@@ -36,24 +37,6 @@ Json = dict[str, Any]
 
 COLLECTIONS = ("orders", "couriers", "depots")
 """Collections of the dispatcher state, each a mapping from id to a record."""
-
-
-class _Record(Protocol):
-    updated_seq: int
-
-    def model_dump(self, *, mode: str) -> Json: ...
-
-
-class _State(Protocol):
-    orders: Mapping[str, _Record]
-    couriers: Mapping[str, _Record]
-    depots: Mapping[str, _Record]
-
-    def model_dump(self, *, mode: str, exclude: set[str]) -> Json: ...
-
-
-class _Event(Protocol):
-    def model_dump(self, *, mode: str) -> Json: ...
 
 
 @dataclass(frozen=True)
@@ -117,7 +100,7 @@ class SqlStore:
         """Call ``listener`` with each :class:`Change` after it is committed."""
         self._listeners.append(listener)
 
-    def record(self, event: _Event, state: _State) -> None:
+    def record(self, event: BaseModel, state: BaseModel) -> None:
         """Append ``event`` and the records of ``state`` it changed, atomically.
 
         Raises
@@ -127,7 +110,7 @@ class SqlStore:
         """
         self._write(event.model_dump(mode="json"), state)
 
-    def save_state(self, state: _State) -> None:
+    def save_state(self, state: BaseModel) -> None:
         """Write the records of ``state`` that changed, without an event."""
         self._write(None, state)
 
@@ -186,7 +169,7 @@ class SqlStore:
             "store holds %s", {name: len(seqs) for name, seqs in self._seqs.items()}
         )
 
-    def _write(self, event: Json | None, state: _State) -> None:
+    def _write(self, event: Json | None, state: BaseModel) -> None:
         with self._lock:
             pending = self._diff(state)
             committed = _committed_rows(pending.rows["couriers"])
@@ -208,12 +191,12 @@ class SqlStore:
         for listener in self._listeners:
             listener(change)
 
-    def _diff(self, state: _State) -> _Pending:
+    def _diff(self, state: BaseModel) -> _Pending:
         rows: dict[str, dict[str, Json]] = {}
         seqs: dict[str, dict[str, int]] = {}
         for name in COLLECTIONS:
             written = self._seqs[name]
-            records: Mapping[str, _Record] = getattr(state, name)
+            records: Mapping[str, Any] = getattr(state, name)
             changed = {
                 key: record
                 for key, record in records.items()

@@ -1,0 +1,151 @@
+"""The running dispatcher inside the service: one lock, a re-planner, a stream.
+
+Request handlers apply events under :attr:`DispatchRuntime.lock`; the
+re-planner runs in a worker thread, woken by the timer or (debounced) by state
+changes, so intake never waits for the solver except while a finished plan is
+being committed.
+"""
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from dispatch.service.broadcast import Broadcaster
+from dispatch.service.views import KINDS, VIEWS
+from dispatch.store import Change, SqlStore
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class ServiceSettings(BaseModel):
+    """How the service re-plans and what requests it accepts."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    replan_interval_s: float = Field(default=30.0, gt=0)
+    """The timer: re-plan at least this often."""
+    replan_debounce_s: float = Field(default=1.0, ge=0)
+    """After a change, wait this long for more before re-planning."""
+    replan_on_change: bool = True
+    """Re-plan shortly after changes; when false only the timer (and
+    ``POST /plan/replan``) re-plans."""
+    max_body_bytes: int = Field(default=64 * 1024, gt=0)
+    """Larger request bodies are refused with 413."""
+    city: str = ""
+    """Name of the city served, shown on the map."""
+
+
+class DispatchRuntime:
+    """A dispatcher, its store and its stream, shared by every request.
+
+    Parameters
+    ----------
+    dispatcher
+        The in-memory ``dispatch.Dispatcher``, journalling to ``store``.
+    store
+        The durable store; its committed changes feed the stream.
+    settings
+        Re-planning cadence and request limits.
+    clock
+        Returns Unix seconds; the service's event times.
+    """
+
+    def __init__(
+        self,
+        dispatcher: Any,
+        store: SqlStore,
+        settings: ServiceSettings,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.dispatcher = dispatcher
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+        self.lock = threading.RLock()
+        self.broadcaster = Broadcaster()
+        self.replans = 0
+        self._replanning = threading.Lock()
+        self._dirty = asyncio.Event()
+        store.subscribe(self._on_change)
+
+    def now_s(self) -> int:
+        """Return the service clock in whole Unix seconds."""
+        return int(self.clock())
+
+    def apply(self, event: Any) -> Any:
+        """Apply one event under the lock and wake the re-planner."""
+        with self.lock:
+            outcome = self.dispatcher.apply(event)
+        if self.settings.replan_on_change:
+            self._dirty.set()
+        return outcome
+
+    def read(self, reader: Callable[[Any], T]) -> T:
+        """Run ``reader(dispatcher)`` under the lock, for a consistent view."""
+        with self.lock:
+            return reader(self.dispatcher)
+
+    def replan(self) -> Any:
+        """Re-plan now and publish the plan; blocking, so call it from a thread.
+
+        The problem is built and the plan committed under the lock; the solver
+        runs outside it, so intake continues meanwhile. Events applied during
+        the solve win over the plan (see ``Dispatcher.commit_replan``).
+        """
+        with self._replanning:
+            now_s = self.now_s()
+            with self.lock:
+                built = self.dispatcher.prepare_replan(now_s)
+            plan = self.dispatcher.planner.plan(built.problem, built.warm_start)
+            with self.lock:
+                view = self.dispatcher.commit_replan(built, plan)
+            self.replans += 1
+        logger.info(
+            "re-plan %d at %d: %d routes, %d unassigned, build %.3f s, solve %.3f s",
+            self.replans,
+            view.at_s,
+            len(view.routes),
+            len(view.unassigned),
+            view.build_time_s,
+            view.solve_time_s,
+        )
+        self.broadcaster.publish("plan", _plan_summary(view))
+        return view
+
+    async def run_replanner(self) -> None:
+        """Re-plan forever: on the timer, and shortly after each change."""
+        settings = self.settings
+        while True:
+            try:
+                await asyncio.wait_for(self._dirty.wait(), settings.replan_interval_s)
+                await asyncio.sleep(settings.replan_debounce_s)
+            except TimeoutError:
+                pass
+            self._dirty.clear()
+            try:
+                await asyncio.to_thread(self.replan)
+            except Exception:
+                logger.exception("re-plan failed; the previous plan stays in force")
+
+    def _on_change(self, change: Change) -> None:
+        for name, rows in change.rows.items():
+            view = VIEWS[name]
+            for row in rows.values():
+                self.broadcaster.publish(KINDS[name], view(row))
+
+
+def _plan_summary(plan: Any) -> dict[str, Any]:
+    return {
+        "at_s": plan.at_s,
+        "routes": {c: len(stops) for c, stops in plan.routes.items()},
+        "unassigned": len(plan.unassigned),
+        "build_time_s": plan.build_time_s,
+        "solve_time_s": plan.solve_time_s,
+    }
