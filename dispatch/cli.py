@@ -1,7 +1,47 @@
 """Commands of the `dispatch` package, mounted on the root `onehour` command."""
 
+from pathlib import Path
+
 import typer
+
+
+def serve(
+    city: str = typer.Option("beijing", help="City to dispatch (data/cities/*.toml)."),
+    db: str | None = typer.Option(
+        None,
+        "--db",
+        envvar="ONEHOUR_DB",
+        show_default="sqlite:///onehour.sqlite",
+        help="SQLAlchemy database URL (SQLite file or PostgreSQL).",
+    ),
+    tokens: Path | None = typer.Option(
+        None,
+        "--tokens",
+        envvar="ONEHOUR_TOKENS",
+        help="TOML or JSON file of bearer tokens and their roles.",
+    ),
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(8000, help="TCP port to listen on."),
+    replan_interval_s: float = typer.Option(30.0, help="Re-plan at least this often."),
+) -> None:
+    """Run the dispatch service: HTTP API, event stream and live map at /map."""
+    import uvicorn
+
+    from dispatch.service import ServiceSettings, Tokens
+    from dispatch.service.serve import city_app
+    from dispatch.store import DEFAULT_DB_URL
+
+    if tokens is None:
+        raise typer.BadParameter(
+            "no tokens configured: pass --tokens FILE or set ONEHOUR_TOKENS "
+            "(format: see dispatch/service/auth.py)",
+            param_hint="--tokens",
+        )
+    settings = ServiceSettings(city=city, replan_interval_s=replan_interval_s)
+    app = city_app(city, db or DEFAULT_DB_URL, Tokens.from_file(tokens), settings)
+    uvicorn.run(app, host=host, port=port, access_log=False)
 
 
 def register(app: typer.Typer) -> None:
     """Add this package's commands to the root app."""
+    app.command("serve")(serve)
