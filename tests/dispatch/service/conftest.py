@@ -124,6 +124,12 @@ def open_store_dispatcher(url: str) -> tuple[SqlStore, Any]:
 
 
 @pytest.fixture
+def store_dispatcher_opener() -> Callable[[str], tuple[SqlStore, Any]]:
+    """Return :func:`open_store_dispatcher` for tests that restart by hand."""
+    return open_store_dispatcher
+
+
+@pytest.fixture
 def make_client(db_url: str) -> Iterator[Callable[..., TestClient]]:
     """Return a factory of running test clients on the test database."""
     stores: list[SqlStore] = []
