@@ -11,12 +11,13 @@ Notes
 The forward transforms are the published formulas (the GCJ-02 polynomial on
 the Krasovsky ellipsoid, and Baidu's rotation and scaling with constant
 ``x_pi``). Their inverses have no closed form; the one-step inverse found in
-most snippets (``2 * p - forward(p)``) is off by up to about 2 m. We invert by
+most snippets (``2 * p - forward(p)``) is off by 0.7 m median, 4.5 m worst
+over mainland China. We invert by
 fixed-point iteration until the change falls below 1e-9 degrees (about
 0.1 mm), which converges in 3–5 steps everywhere in China.
 
 Packages considered (PyPI, December 2026): ``coordtransform`` 0.2.1 (recent,
-MIT, C batch code) inverts in one step only, so it is 1–2 m off; ``prcoords``
+MIT, C batch code) inverts in one step only, so it is metres off; ``prcoords``
 1.0.2 iterates but is scalar and unchanged since 2019; ``eviltransform`` and
 ``coord-convert`` are unmaintained since 2018/2019. None gives vectorised
 iterative inverses, so the formulas are implemented here on numpy arrays.

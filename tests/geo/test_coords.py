@@ -12,7 +12,8 @@ guangzhou  1.8e-8 m     5.0e-8 m
 =========  ===========  ===========
 
 The test below asserts 1 mm, far inside what delivery needs; the one-step
-inverse most snippets use is 0.5–2 m off, which this module does not use.
+inverse most snippets use is off by 0.7 m (median) and up to 4.5 m over
+mainland China; this module iterates instead.
 """
 
 import tomllib
