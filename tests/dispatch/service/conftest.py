@@ -7,6 +7,8 @@ on 127.0.0.1:5432 is up.
 """
 
 import os
+import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
@@ -187,3 +190,55 @@ def online_body() -> Callable[..., dict[str, Any]]:
         return {"lon": lon, "lat": lat, "capacity": 4, "shift_end_s": shift_end_s}
 
     return make
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def street_grid(
+    lon0: float = 116.43, lat0: float = 39.92, n: int = 12
+) -> dict[str, Any]:
+    """Return a small grid of streets around Sanlitun, as the map draws them."""
+    step = 0.004
+    segments = []
+    for i in range(n):
+        for j in range(n - 1):
+            a, b = lon0 + i * step, lat0 + j * step
+            segments.append([a, b, a, b + step])
+            segments.append(
+                [
+                    lon0 + j * step,
+                    lat0 + i * step,
+                    lon0 + (j + 1) * step,
+                    lat0 + i * step,
+                ]
+            )
+    extent = [lon0, lat0, lon0 + (n - 1) * step, lat0 + (n - 1) * step]
+    return {"segments": segments, "bbox": extent}
+
+
+@pytest.fixture
+def live_server(db_url: str) -> Iterator[str]:
+    """Run the service under a real uvicorn server on 127.0.0.1; yield its URL."""
+    store, dispatcher = open_store_dispatcher(db_url)
+    settings = ServiceSettings(city="test", replan_debounce_s=0.2)
+    app = create_app(dispatcher, store, tokens(), settings, street_grid())
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start within 10 s"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    store.close()
