@@ -3,11 +3,13 @@
 A stock file is a CSV with columns ``depot_id, title, quantity``: copies of a
 catalogue title on a depot's shelf. ``data/stock/<city>.csv`` holds a seeded
 sample generated from ``data/catalogue.csv`` for the depots of each bundled
-city (:func:`generate_stock`).
+city (:func:`generate_stock`); regenerate them with ``python -m dispatch.stock``.
 """
 
 import csv
 import logging
+import sys
+import zlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,8 @@ Stock = dict[str, dict[str, int]]
 """Copies per title, per depot id."""
 
 STOCK_COLUMNS = ("depot_id", "title", "quantity")
+STOCK_SEED = 2026
+"""Seed of the bundled sample stock; each city mixes in a hash of its name."""
 
 
 def stock_path(city: str) -> Path:
@@ -115,6 +119,28 @@ def generate_stock(
             if stocked[d]:
                 stock[depot_id][title] = int(copies[d])
     return stock
+
+
+def city_rng(city: str) -> np.random.Generator:
+    """Return the seeded generator of a city's sample stock."""
+    return np.random.default_rng([STOCK_SEED, zlib.crc32(city.encode())])
+
+
+def city_depots(
+    city: str, depots: Iterable[Any], path: Path | None = None
+) -> list[DepotRecord]:
+    """Return a city's depots with stock from ``path`` or the bundled file.
+
+    Without either file a seeded sample is drawn from the catalogue (and a
+    warning logged), so every city, ``demo`` included, has stock.
+    """
+    depots = list(depots)
+    path = path or stock_path(city)
+    if path.is_file():
+        return build_depots(depots, load_stock(path))
+    logger.warning("no stock file %s; drawing the seeded sample", path)
+    ids = [str(d.id) for d in depots]
+    return build_depots(depots, generate_stock(catalogue_titles(), ids, city_rng(city)))
 
 
 def build_depots(depots: Iterable[Any], stock: Stock) -> list[DepotRecord]:
@@ -212,3 +238,20 @@ def consume(depot: DepotRecord, items: Sequence[ItemLine]) -> None:
     release(depot, items)
     for title, count in demand(items).items():
         depot.stock[title] = max(depot.stock.get(title, 0) - count, 0)
+
+
+def main(cities: Sequence[str]) -> None:
+    """Write the bundled sample stock of each city (loads each city's depots)."""
+    import geo
+
+    for city in cities:
+        depots = geo.load_city(city).depots
+        ids = [d.id for d in depots]
+        sample = generate_stock(catalogue_titles(), ids, city_rng(city))
+        write_stock(stock_path(city), sample)
+        logger.info("wrote stock of %d depots to %s", len(ids), stock_path(city))
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO)
+    main(sys.argv[1:] or ["demo", "beijing", "shanghai", "guangzhou"])
