@@ -331,10 +331,8 @@ class _EdgeBuilder:
         )
 
         # Per-intersection delay on edges entering a node where >= 3 streets meet.
-        pairs = np.unique(
-            np.stack([np.minimum(tail, head), np.maximum(tail, head)]), axis=1
-        )
-        degree = np.bincount(pairs.ravel(), minlength=n)
+        low, high = _undirected_pairs(tail, head, n)
+        degree = np.bincount(np.concatenate([low, high]), minlength=n)
         delay = np.where(degree >= 3, profile.intersection_delay_s, 0)
         osm_signal = np.isin(
             self.node_ids, np.fromiter(signals, np.int64, len(signals))
@@ -378,13 +376,8 @@ class _EdgeBuilder:
         y_m = all_y[kept]
         lon, lat = _unproject(projection, x_m, y_m)
         indptr = np.concatenate([[0], np.cumsum(np.bincount(tail, minlength=x_m.size))])
-        undirected = np.unique(
-            np.stack([np.minimum(tail, head), np.maximum(tail, head)]), axis=1
-        )
-        segment_m = np.hypot(
-            x_m[undirected[0]] - x_m[undirected[1]],
-            y_m[undirected[0]] - y_m[undirected[1]],
-        )
+        low, high = _undirected_pairs(tail, head, x_m.size)
+        segment_m = np.hypot(x_m[low] - x_m[high], y_m[low] - y_m[high])
         meta = {
             "format": GRAPH_FORMAT_VERSION,
             "nodes_before_scc": int(n),
@@ -414,6 +407,14 @@ class _EdgeBuilder:
             projection=projection,
             meta=meta,
         )
+
+
+def _undirected_pairs(
+    tail: np.ndarray, head: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return each street segment once, ignoring direction, as (low, high) nodes."""
+    key = np.unique(np.minimum(tail, head) * n + np.maximum(tail, head))
+    return key // n, key % n
 
 
 def _unproject(

@@ -209,17 +209,41 @@ class RoadTravelModel:
 
         Pairs with no path within ``horizon_s`` get :data:`UNREACHABLE_S` in both
         arrays. Distances are those of the fastest path, rounded to metres.
+        Rows of origins searched before are read from the row cache.
         """
         origins = self._check_nodes(origins)
         destinations = self._check_nodes(destinations)
-        self._compute_rows(np.unique(origins))
-        time_s = np.empty((origins.size, destinations.size), dtype=np.int32)
+        unique, inverse = np.unique(origins, return_inverse=True)
+        time_s = np.empty((unique.size, destinations.size), dtype=np.int32)
         distance_m = np.empty_like(time_s)
-        for i, origin in enumerate(origins.tolist()):
-            row_time, row_distance = self._rows[origin]
-            time_s[i] = row_time[destinations]
-            distance_m[i] = row_distance[destinations]
-        return time_s, distance_m
+
+        missing = []
+        for i, origin in enumerate(unique.tolist()):
+            row = self._rows.get(origin)
+            if row is None:
+                missing.append(i)
+                continue
+            self._rows.move_to_end(origin)
+            time_s[i] = row[0][destinations]
+            distance_m[i] = row[1][destinations]
+
+        for start in range(0, len(missing), _BATCH):
+            batch = missing[start : start + _BATCH]
+            row_time, row_distance = self._search(unique[batch])
+            time_s[batch] = row_time[:, destinations]
+            distance_m[batch] = row_distance[:, destinations]
+            for k, i in enumerate(batch):
+                self._rows[int(unique[i])] = (
+                    row_time[k].copy(),
+                    row_distance[k].copy(),
+                )
+            while len(self._rows) > self._max_rows:
+                self._rows.popitem(last=False)
+        if missing:
+            logger.debug(
+                "searched %d new rows, %d cached", len(missing), len(self._rows)
+            )
+        return time_s[inverse], distance_m[inverse]
 
     def one_to_many(
         self, origin: int, destinations: np.ndarray
@@ -233,30 +257,22 @@ class RoadTravelModel:
         """Number of source rows currently held in the row cache."""
         return len(self._rows)
 
-    def _compute_rows(self, sources: np.ndarray) -> None:
-        new = []
-        for source in sources.tolist():
-            if source in self._rows:
-                self._rows.move_to_end(source)
-            else:
-                new.append(source)
-        for start in range(0, len(new), _BATCH):
-            batch = new[start : start + _BATCH]
-            weight = csgraph.dijkstra(
-                self._weights, directed=True, indices=batch, limit=self._limit
-            )
-            reached = np.isfinite(weight)
-            time_s = np.full(weight.shape, UNREACHABLE_S, dtype=np.int32)
-            distance_m = np.full(weight.shape, UNREACHABLE_S, dtype=np.int32)
-            w = weight[reached]
-            time_s[reached] = np.floor_divide(w, _LENGTH_BITS)
-            distance_m[reached] = np.rint(np.mod(w, _LENGTH_BITS) / 10.0)
-            for k, source in enumerate(batch):
-                self._rows[source] = (time_s[k].copy(), distance_m[k].copy())
-        while len(self._rows) > self._max_rows:
-            self._rows.popitem(last=False)
-        if new:
-            logger.debug("computed %d new rows, %d cached", len(new), len(self._rows))
+    def clear_cache(self) -> None:
+        """Forget every cached row."""
+        self._rows.clear()
+
+    def _search(self, sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return int32 (time_s, distance_m) rows to every node, one per source."""
+        weight = csgraph.dijkstra(
+            self._weights, directed=True, indices=sources, limit=self._limit
+        )
+        reached = np.isfinite(weight)
+        time_s = np.full(weight.shape, UNREACHABLE_S, dtype=np.int32)
+        distance_m = np.full(weight.shape, UNREACHABLE_S, dtype=np.int32)
+        w = weight[reached]
+        time_s[reached] = np.floor_divide(w, _LENGTH_BITS)
+        distance_m[reached] = np.rint(np.mod(w, _LENGTH_BITS) / 10.0)
+        return time_s, distance_m
 
     # Paths ------------------------------------------------------------------
 
