@@ -633,6 +633,11 @@ class Dispatcher:
 
     def _assess(self, event: OrderPlaced, tx: _Transaction) -> _Assessment:
         """Locate, check stock and promise a new order, without keeping anything."""
+        if event.review:
+            located = _Located(review=f"intake: {event.review}")
+            return self._verdict(
+                located, OrderStatus.NEEDS_REVIEW, located.review, None, None
+            )
         located = self._locate(event, tx)
         if located.review:
             return self._verdict(
@@ -946,10 +951,11 @@ class Dispatcher:
             if stops == self.route(courier_id):
                 continue
             courier = tx.courier(courier_id)
-            if courier.committed is not None:
-                courier.route = [
-                    s for s in stops if not _same_stop(s, courier.committed)
-                ]
+            committed = courier.committed
+            if committed is not None:
+                if stops and _same_stop(stops[0], committed):
+                    courier.committed = stops[0]
+                courier.route = [s for s in stops if not _same_stop(s, committed)]
             else:
                 courier.committed = stops[0] if stops else None
                 courier.route = stops[1:]

@@ -80,9 +80,14 @@ class OrderPlaced(_Event):
     pickup: Point | None = None
     size: int = Field(default=1, ge=1, le=100)
     accept_late: bool = False
+    review: str | None = Field(default=None, max_length=4000)
+    """Set by intake when a parsed message is incomplete: the order is kept with
+    status needs_review and this reason (dropoff and address may then be absent)."""
 
     @model_validator(mode="after")
     def _check_consistent(self) -> "OrderPlaced":
+        if self.review:
+            return self
         if self.dropoff is None and not (self.address and self.address.strip()):
             raise ValueError("dropoff or address is required; neither was given")
         if self.depot_id is not None and self.pickup is not None:
