@@ -27,7 +27,7 @@ from dispatch.errors import (
     UnknownCourier,
     UnknownOrder,
 )
-from dispatch.service import routes
+from dispatch.service import routes, text_orders
 from dispatch.service.auth import Tokens
 from dispatch.service.limits import BodyLimitMiddleware
 from dispatch.service.routes import STATIC_DIR
@@ -99,6 +99,7 @@ def create_app(
     app.add_exception_handler(ValidationError, _invalid_event)
     for router in routes.ROUTERS:
         app.include_router(router)
+    app.include_router(text_orders.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
 
