@@ -42,6 +42,33 @@ def serve(
     uvicorn.run(app, host=host, port=port, access_log=False)
 
 
+def parse(
+    message: str = typer.Argument(..., help="The chat message, quoted."),
+    city: str | None = typer.Option(
+        None, help="Geocode the address in this city (default: the one it names)."
+    ),
+    geocode: bool = typer.Option(True, help="Geocode the address (needs OSM data)."),
+) -> None:
+    """Parse a chat message into a draft order and print it as JSON."""
+    from dispatch.intake import intake_message
+    from dispatch.parse import MessageParser
+    from geo.geocode import Geocoder
+
+    parser = MessageParser()
+    if not geocode:
+        typer.echo(parser.parse(message).model_dump_json(indent=2))
+        return
+    target = city or parser.parse(message).city_hint or "beijing"
+    geocoder = Geocoder()
+    try:
+        geocoder.gazetteer(target)
+    except (FileNotFoundError, ValueError) as error:
+        raise typer.BadParameter(str(error), param_hint="--city") from error
+    result = intake_message(message, target, parser, geocoder)
+    typer.echo(result.model_dump_json(indent=2))
+
+
 def register(app: typer.Typer) -> None:
     """Add this package's commands to the root app."""
     app.command("serve")(serve)
+    app.command("parse")(parse)
