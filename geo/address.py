@@ -56,6 +56,8 @@ _PROVINCE = re.compile(r"^(?:中国|中华人民共和国)?(?:[\u4e00-\u9fff]{2,
 _DOOR_PARTS = re.compile(
     r"(?:\d+[a-z]?(?:号楼|号院|栋|幢|座|单元|室|层|楼|户|门|号)?)+$|[a-z]座.*$"
 )
+# A city name followed by these is a street named after it (福州路, 北京路).
+_NAMES_A_STREET = re.compile(r"[东南西北中]?(?:路|街|大街|大道|巷|里|桥|道)")
 _HOUSE = re.compile(r"(\d+)(?:号|弄|巷)")
 
 
@@ -145,7 +147,7 @@ def parse_address(text: str) -> ParsedAddress:
     other_city = None
     for key, names in CITY_NAMES.items():
         for name in names:
-            if folded.startswith(name):
+            if folded.startswith(name) and not _NAMES_A_STREET.match(folded, len(name)):
                 city = key
                 folded = folded[len(name) :]
                 break
@@ -153,7 +155,7 @@ def parse_address(text: str) -> ParsedAddress:
             break
     if city is None:
         for name in OTHER_CITIES:
-            if folded.startswith(name):
+            if folded.startswith(name) and not _NAMES_A_STREET.match(folded, len(name)):
                 other_city = name
                 folded = folded[len(name) :].removeprefix("市")
                 break

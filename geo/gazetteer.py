@@ -33,18 +33,17 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
-from geo.address import is_door_only, normalise_name
+from geo.address import is_door_only, normalise_name, parse_address
 from geo.coords import haversine_m
 from geo.settings import bundled_data_dir, cache_dir, data_dir
 
 logger = logging.getLogger(__name__)
 
-GAZETTEER_VERSION = 4
+GAZETTEER_VERSION = 5
 # Names too generic to locate anything on their own.
 _GENERIC_NAMES = frozenset(
     ["胡同", "辅路", "主路", "小路", "环岛", "匝道", "出口", "入口", "停车场", "小区"]
 )
-_CITY_PREFIXES = ("北京市", "北京", "上海市", "上海", "广州市", "广州")
 _EARTH_RADIUS_M = 6_371_000.0
 
 
@@ -214,11 +213,17 @@ class _Builder:
             return
         place = Place(name, kind, lon, lat)
         self.places.setdefault(key, []).append(place)
-        for prefix in _CITY_PREFIXES:
-            if key.startswith(prefix) and len(key) - len(prefix) >= 3:
-                # Addresses lose a leading city name when it is stripped.
-                self.places.setdefault(key[len(prefix) :], []).append(place)
-                break
+        # Addresses are looked up after losing their city and district prefixes
+        # and door parts; names that carry them (北京北辰商务区南区, 远洋国际D座,
+        # 光熙门北里4号楼) are indexed without them too.
+        alias = parse_address(name).core.split(" ")[0]
+        if (
+            alias != key
+            and len(alias) >= 2
+            and alias not in _GENERIC_NAMES
+            and not is_door_only(alias)
+        ):
+            self.places.setdefault(alias, []).append(place)
 
     def add_house_number(
         self, street: str, number: str, lon: float, lat: float

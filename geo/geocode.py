@@ -43,6 +43,7 @@ MAX_ADDRESS_CHARS = 200
 _ROAD_CONTINUES = re.compile(
     r"[东南西北中内外]?[一二三四五六七八九十\d]?[路街道巷环桥弄里]"
 )
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 _STREET_PIECE = re.compile(r"[\u4e00-\u9fffa-z]{2,10}?(?:大道|路|街|巷|胡同|道)")
 
 
@@ -112,6 +113,8 @@ class _Matches:
     streets: list[str] = field(default_factory=list)
     places: list[str] = field(default_factory=list)
     fuzzy_score: float = 100.0
+    loose: set[str] = field(default_factory=set)
+    """Places whose name is followed by unmatched text (``上海中医医院石门路诊部``)."""
 
 
 class Geocoder:
@@ -216,13 +219,23 @@ class Geocoder:
                     continue
                 end = start + len(found)
                 is_street = found in gazetteer.streets
-                if not is_street and _ROAD_CONTINUES.match(piece, end):
-                    # ``东四`` inside ``东四环``: part of an unknown longer name.
+                if not is_street and (
+                    _ROAD_CONTINUES.match(piece, end) or start != covered_until
+                ):
+                    # ``东四`` inside ``东四环``, ``电影院`` inside ``万达电影院``:
+                    # part of an unknown longer name.
                     start += 1
                     continue
                 (matches.streets if is_street else matches.places).append(found)
                 covered_until = end
                 start = end
+            trailing = piece[covered_until:]
+            if (
+                matches.places
+                and covered_until > 0
+                and len(_CJK.findall(trailing)) >= 2
+            ):
+                matches.loose.add(matches.places[-1])
         return matches
 
     def _fuzzy_matches(self, core: str, gazetteer: Gazetteer, city: str) -> _Matches:
@@ -238,15 +251,21 @@ class Geocoder:
         for piece in core.split(" "):
             street_piece = _STREET_PIECE.search(piece)
             if street_piece:
-                best = process.extractOne(
+                best = process.extract(
                     street_piece.group(0),
                     self._fuzzy_streets[city],
                     scorer=fuzz.ratio,
+                    limit=2,
                     score_cutoff=self.settings.fuzzy_street_score,
                 )
-                if best is not None:
-                    matches.streets.append(best[0])
-                    matches.fuzzy_score = max(matches.fuzzy_score, float(best[1]))
+                if best:
+                    matches.streets.extend(key for key, _, _ in best[:2])
+                    score = float(best[0][1])
+                    if len(best) > 1 and best[1][1] >= score - 3.0:
+                        # Two streets as close (北三环路: 东 or 中?): not a match.
+                        score = 50.0
+                    matches.streets = matches.streets[: 1 if score > 50.0 else 2]
+                    matches.fuzzy_score = max(matches.fuzzy_score, score)
                     continue
             plain = re.sub(r"\d+", "", piece)
             if len(plain) < 3:
@@ -273,7 +292,14 @@ class Geocoder:
                 self._street_candidates(key, gazetteer, parsed.house_number)
             )
         for key in matches.places:
-            candidates.extend(self._place_candidates(key, gazetteer, street_objects))
+            found = self._place_candidates(key, gazetteer, street_objects)
+            if key in matches.loose:
+                found = [
+                    Candidate(c.name, c.kind, c.lon, c.lat, min(c.confidence, 0.5),
+                              "the address continues past this name")
+                    for c in found
+                ]  # fmt: skip
+            candidates.extend(found)
         scaled = [
             Candidate(c.name, c.kind, c.lon, c.lat, round(c.confidence * discount, 3),
                       c.detail)
