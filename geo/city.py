@@ -213,7 +213,7 @@ def load_city(
 
     definition = city_definition(name)
     paths = city_input_files(definition)
-    graph = _cached_graph(name, paths, profile)
+    graph = graph_from_files(name, paths, profile)
     travel = _travel(graph, name, profile, False, horizon_s, max_snap_m)
     return City(
         name=definition.name,
@@ -292,7 +292,15 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _cached_graph(name: str, paths: list[Path], profile: TravelProfile) -> CompactGraph:
+def graph_from_files(
+    name: str, paths: list[Path], profile: TravelProfile
+) -> CompactGraph:
+    """Return the graph of map files, building and caching it on first use.
+
+    The cache key holds the SHA-256 of every file and every profile
+    parameter; a changed file or profile builds a new graph. A failed build
+    caches nothing.
+    """
     inputs_key = "|".join(f"{p.name}:{file_digest(p)}" for p in paths)
     cache_path = graph_cache_path(name, inputs_key, profile)
     if cache_path.is_file():
@@ -333,14 +341,15 @@ def demo_depots(travel: RoadTravelModel) -> list[Depot]:
     graph = travel.graph
     west, east = float(graph.lon.min()), float(graph.lon.max())
     south, north = float(graph.lat.min()), float(graph.lat.max())
-    sites = np.array(
-        [
-            [west + fx * (east - west), south + fy * (north - south)]
-            for _, _, fx, fy in _DEMO_DEPOT_SITES
-        ]
+    sites_x, sites_y = graph.projection.to_xy(
+        np.array([west + fx * (east - west) for _, _, fx, _ in _DEMO_DEPOT_SITES]),
+        np.array([south + fy * (north - south) for _, _, _, fy in _DEMO_DEPOT_SITES]),
     )
-    nodes = travel.snap(sites).nodes
-    points = travel.location_points(nodes)
+    nodes = [
+        int(np.argmin(np.hypot(graph.x_m - x, graph.y_m - y)))
+        for x, y in zip(sites_x, sites_y, strict=True)
+    ]
+    points = travel.location_points(np.array(nodes))
     return [
         Depot(depot_id, label, round(float(lon), 7), round(float(lat), 7))
         for (depot_id, label, _, _), (lon, lat) in zip(

@@ -134,8 +134,15 @@ def _read_graphml(path: Path) -> RawNetwork:
         tags = {k: str(val) for k, val in tags.items()}
         if "highway" not in tags:
             continue
-        # Each GraphML edge is one direction of travel already.
-        tags["oneway"] = "yes"
+        # osmnx stores a two-way street as two edges, the second flagged
+        # ``reversed``; keep one way per street, so both directions share
+        # their interpolated nodes.
+        if not _truthy(data.get("oneway", False)):
+            if _truthy(data.get("reversed", False)) and graph.has_edge(v, u):
+                continue
+            tags["oneway"] = "no"
+        else:
+            tags["oneway"] = "yes"
         refs = [int(u)]
         geometry = data.get("geometry")
         if geometry is not None:
@@ -146,6 +153,12 @@ def _read_graphml(path: Path) -> RawNetwork:
         refs.append(int(v))
         network.ways[f"e{u}-{v}-{key}"] = (refs, tags)
     return network
+
+
+def _truthy(value: object) -> bool:
+    if isinstance(value, list):
+        value = value[0]
+    return str(value).lower() in ("true", "yes", "1")
 
 
 def _read_geojson(path: Path) -> RawNetwork:
