@@ -29,8 +29,8 @@ from geo.synthetic import SyntheticCitySpec, generate_city
 logger = logging.getLogger(__name__)
 
 DEMO = "demo"
-DEMO_SPEC = SyntheticCitySpec()
-"""The demo city: 60 × 60 intersections about 110 m apart (≈ 6.5 km square)."""
+DEMO_SPEC = SyntheticCitySpec(side=60, spacing_m=100.0, noise_m=12.0)
+"""The demo city: 60 × 60 intersections about 100 m apart (≈ 6 km square)."""
 
 
 @dataclass(frozen=True)

@@ -140,7 +140,7 @@ class TravelProfile:
     intersection_delay_s: int = 5
     signal_delay_s: int = 20
     hourly_factors: tuple[float, ...] = field(default=(1.0,) * 24)
-    max_segment_m: float = 100.0
+    max_segment_m: float = 150.0
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
