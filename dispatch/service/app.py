@@ -74,6 +74,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime.broadcaster.bind(asyncio.get_running_loop())
+        await asyncio.to_thread(runtime.start_solver_process)
         replanner = asyncio.create_task(runtime.run_replanner(), name="replanner")
         logger.info("service up: %s", settings.city or "no city named")
         try:
@@ -82,6 +83,7 @@ def create_app(
             replanner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await replanner
+            await asyncio.to_thread(runtime.stop_solver_process)
 
     app = FastAPI(
         title="onehour dispatch",

@@ -2,15 +2,21 @@
 
 Request handlers apply events under :attr:`DispatchRuntime.lock`; the
 re-planner runs in a worker thread, woken by the timer or (debounced) by state
-changes, so intake never waits for the solver except while a finished plan is
-being committed.
+changes, so intake never waits for the solver except while a problem is built
+or a finished plan committed. The solver itself runs in a child process when
+the planner can be pickled, so its CPU time does not compete with requests
+for the interpreter lock.
 """
 
 import asyncio
 import logging
+import multiprocessing
+import pickle
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -40,6 +46,8 @@ class ServiceSettings(BaseModel):
     """Larger request bodies are refused with 413."""
     city: str = ""
     """Name of the city served, shown on the map."""
+    solve_in_subprocess: bool = True
+    """Run the solver in a child process (when the planner pickles)."""
 
 
 class DispatchRuntime:
@@ -73,7 +81,27 @@ class DispatchRuntime:
         self.replans = 0
         self._replanning = threading.Lock()
         self._dirty = asyncio.Event()
+        self._solver_pool: ProcessPoolExecutor | None = None
         store.subscribe(self._on_change)
+
+    def start_solver_process(self) -> None:
+        """Start the child process that solves, if settings and planner allow."""
+        if not self.settings.solve_in_subprocess or self._solver_pool is not None:
+            return
+        try:
+            pickle.dumps(self.dispatcher.planner)
+        except (pickle.PicklingError, TypeError, AttributeError) as error:
+            logger.warning("planner cannot move to a child process (%s)", error)
+            return
+        context = multiprocessing.get_context("spawn")
+        self._solver_pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+        logger.info("solver runs in a child process")
+
+    def stop_solver_process(self) -> None:
+        """Stop the solver's child process."""
+        if self._solver_pool is not None:
+            self._solver_pool.shutdown(wait=True, cancel_futures=True)
+            self._solver_pool = None
 
     def now_s(self) -> int:
         """Return the service clock in whole Unix seconds."""
@@ -103,7 +131,7 @@ class DispatchRuntime:
             now_s = self.now_s()
             with self.lock:
                 built = self.dispatcher.prepare_replan(now_s)
-            plan = self.dispatcher.planner.plan(built.problem, built.warm_start)
+            plan = self._solve(built)
             with self.lock:
                 view = self.dispatcher.commit_replan(built, plan)
             self.replans += 1
@@ -118,6 +146,20 @@ class DispatchRuntime:
         )
         self.broadcaster.publish("plan", _plan_summary(view))
         return view
+
+    def _solve(self, built: Any) -> Any:
+        planner = self.dispatcher.planner
+        if self._solver_pool is None:
+            return planner.plan(built.problem, built.warm_start)
+        try:
+            future = self._solver_pool.submit(
+                _plan, planner, built.problem, built.warm_start
+            )
+            return future.result()
+        except BrokenProcessPool:
+            logger.error("the solver's child process died; solving in a thread now")
+            self._solver_pool = None
+            return planner.plan(built.problem, built.warm_start)
 
     async def run_replanner(self) -> None:
         """Re-plan forever: on the timer, and shortly after each change."""
@@ -139,6 +181,11 @@ class DispatchRuntime:
             view = VIEWS[name]
             for row in rows.values():
                 self.broadcaster.publish(KINDS[name], view(row))
+
+
+def _plan(planner: Any, problem: Any, warm_start: Any) -> Any:
+    """Plan in the solver's child process (a module-level function pickles)."""
+    return planner.plan(problem, warm_start)
 
 
 def _plan_summary(plan: Any) -> dict[str, Any]:

@@ -86,11 +86,19 @@ def city_app(
         planner or OrToolsPlanner(),
         params,
         city=city_name,
+        geocoder=None if city.synthetic else _geocoder(),
     )
     settings = settings or ServiceSettings(city=city_name)
     network = road_network(city.travel, getattr(city, "bbox", None))
     logger.info("map network: %d road segments", len(network["segments"]))
     return create_app(dispatcher, store, tokens, settings, network)
+
+
+def _geocoder() -> Any:
+    """Return the address geocoder (its gazetteers load on first use)."""
+    from geo.geocode import Geocoder
+
+    return Geocoder()
 
 
 def _city_stock(city_name: str, depots: Iterable[Any]) -> dict[str, dict[str, int]]:

@@ -37,6 +37,8 @@ Json = dict[str, Any]
 
 COLLECTIONS = ("orders", "couriers", "depots")
 """Collections of the dispatcher state, each a mapping from id to a record."""
+SCALARS_KEY = "scalars"
+"""Row of ``dispatch_meta`` holding the state's scalars (clock, counters)."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ class SqlStore:
         self._seqs: dict[str, dict[str, int]] = {name: {} for name in COLLECTIONS}
         self._committed: set[str] = set()
         self._meta: Json = {}
+        self._sql = _Statements()
         self._load_index()
 
     @classmethod
@@ -163,8 +166,11 @@ class SqlStore:
             self._committed = set(
                 connection.execute(select(committed.c.courier_id)).scalars()
             )
-            for key, data in connection.execute(select(MetaRow.key, MetaRow.data)):
-                self._meta[key] = data["value"]
+            scalars = connection.execute(
+                select(MetaRow.data).where(MetaRow.key == SCALARS_KEY)
+            ).scalar_one_or_none()
+            self._meta = dict(scalars or {})
+            self._sql.scalars_written = scalars is not None
         logger.info(
             "store holds %s", {name: len(seqs) for name, seqs in self._seqs.items()}
         )
@@ -173,12 +179,15 @@ class SqlStore:
         with self._lock:
             pending = self._diff(state)
             committed = _committed_rows(pending.rows["couriers"])
+            sql = self._sql
             with self.engine.begin() as connection:
-                event_id = _insert_event(connection, event) if event else None
+                event_id = sql.append(connection, event) if event else None
                 for name in COLLECTIONS:
-                    _upsert(connection, name, pending.rows[name], self._seqs[name])
-                _write_committed(connection, committed, self._committed)
-                _write_meta(connection, pending.meta, self._meta)
+                    sql.upsert(connection, name, pending.rows[name], self._seqs[name])
+                sql.write_committed(connection, committed, self._committed)
+                if pending.meta:
+                    sql.write_scalars(connection, {**self._meta, **pending.meta})
+            self._sql.scalars_written |= bool(pending.meta)
             for name in COLLECTIONS:
                 self._seqs[name].update(pending.seqs[name])
             for courier_id, stop in committed.items():
@@ -220,7 +229,8 @@ def _table(name: str) -> Table:
 
 
 def _key(name: str) -> str:
-    return {"orders": "order_id", "couriers": "courier_id", "depots": "depot_id"}[name]
+    keys = {"orders": "order_id", "depots": "depot_id"}
+    return keys.get(name, "courier_id")
 
 
 def _columns(name: str, data: Json) -> Json:
@@ -236,73 +246,106 @@ def _committed_rows(couriers: Mapping[str, Json]) -> dict[str, Json | None]:
     return {courier_id: data.get("committed") for courier_id, data in couriers.items()}
 
 
-def _insert_event(connection: Connection, event: Json) -> int:
-    result = connection.execute(
-        insert(EventRow).values(
-            at_s=int(event.get("at_s", 0)),
-            type=str(event.get("type", "unknown")),
-            order_id=event.get("order_id"),
-            courier_id=event.get("courier_id"),
-            payload=event,
-        )
-    )
-    primary_key = result.inserted_primary_key
-    if primary_key is None:
-        raise RuntimeError("the database returned no id for the appended event")
-    return int(primary_key[0])
+class _Statements:
+    """Every write statement, built once: the hot path only binds parameters."""
 
-
-def _upsert(
-    connection: Connection,
-    name: str,
-    changed: Mapping[str, Json],
-    written: Mapping[str, int],
-) -> None:
-    table, key = _table(name), _key(name)
-    new = [
-        {key: k, "data": v, **_columns(name, v)}
-        for k, v in changed.items()
-        if k not in written
-    ]
-    old = [
-        {"b_key": k, "data": v, **_columns(name, v)}
-        for k, v in changed.items()
-        if k in written
-    ]
-    if new:
-        connection.execute(insert(table), new)
-    if old:
-        values: dict[str, Any] = {c: bindparam(c) for c in old[0] if c != "b_key"}
-        statement = update(table).where(table.c[key] == bindparam("b_key"))
-        connection.execute(statement.values(values), old)
-
-
-def _write_committed(
-    connection: Connection, stops: Mapping[str, Json | None], written: set[str]
-) -> None:
-    table = _table("committed")
-    gone = [c for c, stop in stops.items() if stop is None and c in written]
-    if gone:
-        connection.execute(delete(table).where(table.c.courier_id.in_(gone)))
-    for courier_id, stop in stops.items():
-        if stop is None:
-            continue
-        values = {"order_id": stop.get("order_id"), "kind": stop.get("kind")}
-        if courier_id in written:
-            statement = update(table).where(table.c.courier_id == courier_id)
-            connection.execute(statement.values(data=stop, **values))
-        else:
-            connection.execute(
-                insert(table).values(courier_id=courier_id, data=stop, **values)
+    def __init__(self) -> None:
+        self.insert: dict[str, Any] = {}
+        self.update: dict[str, Any] = {}
+        for name in (*COLLECTIONS, "committed"):
+            table = _table(name)
+            key = table.c[_key(name)]
+            columns = [c.name for c in table.c if c.name != key.name]
+            self.insert[name] = insert(table)
+            self.update[name] = (
+                update(table)
+                .where(key == bindparam("b_key"))
+                .values({c: bindparam(c) for c in columns})
             )
+        committed = _table("committed")
+        self.delete_committed = delete(committed).where(
+            committed.c.courier_id == bindparam("b_key")
+        )
+        meta = Base.metadata.tables[MetaRow.__tablename__]
+        self.insert_scalars = insert(meta).values(key=SCALARS_KEY)
+        self.insert_event = insert(Base.metadata.tables[EventRow.__tablename__])
+        self.update_scalars = update(meta).where(meta.c.key == SCALARS_KEY)
+        self.scalars_written = False
 
+    def append(self, connection: Connection, event: Json) -> int:
+        """Append one event to the log and return its id."""
+        result = connection.execute(
+            self.insert_event,
+            {
+                "at_s": int(event.get("at_s", 0)),
+                "type": str(event.get("type", "unknown")),
+                "order_id": event.get("order_id"),
+                "courier_id": event.get("courier_id"),
+                "payload": event,
+            },
+        )
+        primary_key = result.inserted_primary_key
+        if primary_key is None:
+            raise RuntimeError("the database returned no id for the appended event")
+        return int(primary_key[0])
 
-def _write_meta(connection: Connection, changed: Json, before: Json) -> None:
-    table = Base.metadata.tables[MetaRow.__tablename__]
-    for key, value in changed.items():
-        data = {"value": value}
-        if key in before:
-            statement = update(table).where(table.c.key == key).values(data=data)
-            connection.execute(statement)
+    def upsert(
+        self,
+        connection: Connection,
+        name: str,
+        changed: Mapping[str, Json],
+        written: Mapping[str, int],
+    ) -> None:
+        """Insert the new records of a collection and update the known ones."""
+        key = _key(name)
+        new = [
+            {key: k, "data": v, **_columns(name, v)}
+            for k, v in changed.items()
+            if k not in written
+        ]
+        old = [
+            {"b_key": k, "data": v, **_columns(name, v)}
+            for k, v in changed.items()
+            if k in written
+        ]
+        if new:
+            connection.execute(self.insert[name], new)
+        if old:
+            connection.execute(self.update[name], old)
+
+    def write_committed(
+        self,
+        connection: Connection,
+        stops: Mapping[str, Json | None],
+        written: set[str],
+    ) -> None:
+        """Write the committed stop of each changed courier (delete when none)."""
+        gone = [
+            {"b_key": c} for c, stop in stops.items() if stop is None and c in written
+        ]
+        new, old = [], []
+        for courier_id, stop in stops.items():
+            if stop is None:
+                continue
+            row = {
+                "data": stop,
+                "order_id": stop.get("order_id"),
+                "kind": stop.get("kind"),
+            }
+            if courier_id in written:
+                old.append({"b_key": courier_id, **row})
+            else:
+                new.append({"courier_id": courier_id, **row})
+        if gone:
+            connection.execute(self.delete_committed, gone)
+        if new:
+            connection.execute(self.insert["committed"], new)
+        if old:
+            connection.execute(self.update["committed"], old)
+
+    def write_scalars(self, connection: Connection, scalars: Json) -> None:
+        """Write the state's scalars as one row."""
+        if self.scalars_written:
+            connection.execute(self.update_scalars, {"data": scalars})
         else:
-            connection.execute(insert(table).values(key=key, data=data))
+            connection.execute(self.insert_scalars, {"data": scalars})

@@ -140,7 +140,11 @@ def make_client(db_url: str) -> Iterator[Callable[..., TestClient]]:
     def make(**settings: Any) -> TestClient:
         store, dispatcher = open_store_dispatcher(db_url)
         stores.append(store)
-        options = {"replan_on_change": False, "replan_interval_s": 3600.0}
+        options = {
+            "replan_on_change": False,
+            "replan_interval_s": 3600.0,
+            "solve_in_subprocess": False,
+        }
         options.update(settings)
         app = create_app(dispatcher, store, tokens(), ServiceSettings(**options))
         return TestClient(app)
@@ -220,6 +224,12 @@ def street_grid(
             )
     extent = [lon0, lat0, lon0 + (n - 1) * step, lat0 + (n - 1) * step]
     return {"segments": segments, "bbox": extent}
+
+
+@pytest.fixture
+def free_tcp_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    return free_port()
 
 
 @pytest.fixture
