@@ -208,9 +208,26 @@ def run(quick: bool) -> BenchResult:
         "parse_precision": parse["parse_precision"],
         "parse_recall": parse["parse_recall"],
     }
+    rows = load_jsonl(PARSE_CORPUS)
+    by_group = {
+        group: evaluate_parser([r for r in rows if r["shape"] == group])
+        for group in ("holdout", "unseen")
+    }
     notes: dict[str, Any] = {
         "parse": {k: v for k, v in parse.items() if k != "failures"},
         "parse_failures": parse["failures"][:20],
+        "parse_groups": {
+            group: {
+                k: figures[k]
+                for k in (
+                    "messages",
+                    "complete_messages",
+                    "parse_precision",
+                    "parse_recall",
+                )
+            }
+            for group, figures in by_group.items()
+        },
     }
     if GEOCODE_CORPUS.exists():
         geocode = evaluate_geocoder(load_jsonl(GEOCODE_CORPUS), 1 if quick else 5)

@@ -222,16 +222,21 @@ _ADDRESS_START = re.compile(
 _CHATTER = re.compile(
     r"^(?:你好|您好|老板|亲|hi|hello|hey|谢谢|多谢|谢啦|麻烦了|麻烦|辛苦了|辛苦|thanks|"
     r"thank you|pls|please|请|在吗|下单|我要下单|帮我|给我|我要|要|买|订|来|想买|"
-    r"请送|送|一下|哈|哈哈|嗯|好的|ok|急|急用|急急急|拜托|么么哒|~)+$",
+    r"请送|送到|送达|送来|送过来|送|一下|哈|哈哈|嗯|好的|ok|急|急用|急急急|拜托|么么哒|~)+$",
     re.IGNORECASE,
 )
 
 _INTRO = re.compile(
-    r"(?:我是|我叫|本人|收件人是)\s*(?P<name>[\u4e00-\u9fff]{2,4}?)"
+    r"(?:我是|我叫|本人|收件人是|收件人|收货人|联系人)\s*(?P<name>[\u4e00-\u9fff]{2,4}?)"
     r"(?=[\s,;!?。，]|$|\d|手机|电话)"
     r"|(?:this is|i am|i'm|my name is)\s+(?P<name_en>[A-Z][a-z]+(?: [A-Z][a-z]+)?)",
     re.IGNORECASE,
 )
+
+_DESTINATION = re.compile(
+    r"^(?:送到|寄到|送至|送去|到|至|收货地址|地址是|地址为|地址)(?=[\u4e00-\u9fff]{2})"
+)
+_CJK_CHARS = re.compile(r"[\u4e00-\u9fff]")
 
 _CITY_PREFIXES = {"北京": "beijing", "上海": "shanghai", "广州": "guangzhou"}
 
@@ -433,14 +438,6 @@ class MessageParser:
             if token is None:
                 return "", 0
             return token.group(0).strip(), token.end()
-        if field_name == "address" and not label.rstrip().endswith((":", "：", "=")):
-            # "送到…" without a colon: the address runs to the next comma.
-            token = re.match(r"[^,;!?。！？\n]+", value)
-            if token is None:
-                return "", 0
-            text = token.group(0)
-            text = re.split(r"\s(?=[\u4e00-\u9fff]{2,4}\s*1[3-9]\d)", text)[0]
-            return text.strip(), len(text)
         if field_name in ("address", "time"):
             return (
                 _leading_address(value)
@@ -500,13 +497,25 @@ class MessageParser:
         draft: DraftOrder,
     ) -> None:
         written: list[tuple[int, str, int]] = []
+        previous_end = -1
+        run: list[int] = []
         for match in _BRACKET_TITLE.finditer(text):
             title = match.group(1).strip()
             quantity, start, end = self._quantity_around(
                 text, match.start(), match.end(), spans
             )
             spans.claim(start, end)
+            joined = previous_end >= 0 and re.fullmatch(
+                r"[\s、,，和及与跟]*", text[previous_end : match.start()]
+            )
+            run = [*run, len(written)] if joined else [len(written)]
             written.append((match.start(), title, quantity))
+            if re.match(r"\s*各", text[match.end() : end]):
+                # 《文城》和《兄弟》各两本: the count applies to the whole list.
+                for index in run:
+                    position, earlier, _ = written[index]
+                    written[index] = (position, earlier, quantity)
+            previous_end = match.end() if end == match.end() else -1
 
         for value in labelled.get("items", []):
             if "《" in value:
@@ -616,6 +625,7 @@ class MessageParser:
             names.append((intro.group("name") or intro.group("name_en")).strip())
         rest = _INTRO.sub("\n", rest)
         address_run: list[str] = []
+        last_kind = ""
         for line in rest.split("\n"):
             for raw in re.split(r"[,;!?。！？|~]+", line):
                 tokens = [t for t in re.split(r"\s+", raw.strip()) if t]
@@ -639,6 +649,11 @@ class MessageParser:
                         names.append(value)
                     elif kind == "note":
                         notes.append(value)
+                    elif kind == "other" and last_kind == "note":
+                        # Unclassified words right after a note continue it.
+                        notes[-1] = f"{notes[-1]} {value}"
+                        kind = "note"
+                    last_kind = kind
             if address_run:
                 addresses.append("".join(address_run))
                 address_run = []
@@ -662,6 +677,9 @@ class MessageParser:
         bare = token.strip("()（）[]【】\"'“”:：-")
         if not bare or _CHATTER.match(bare):
             return "chatter", ""
+        destination = _DESTINATION.match(bare)
+        if destination and _looks_like_address(bare[destination.end() :]):
+            return "address", bare[destination.end() :]
         intro = re.match(r"^(我是|我叫|本人)\s*(.+)$", bare)
         if intro:
             return "name", intro.group(2)
@@ -674,6 +692,8 @@ class MessageParser:
             return "name", bare
         if _NOTE_HINTS.search(bare):
             return "note", bare
+        if len(_CJK_CHARS.findall(bare)) >= 2:
+            return "other", bare
         return "chatter", ""
 
     # -- completion --------------------------------------------------------------
@@ -727,7 +747,7 @@ def _starts_next_title(text: str, position: int) -> bool:
 
 
 def _split_quantity(part: str) -> tuple[str, int]:
-    """Split ``活着 x2`` / ``两本活着`` / ``3 copies of Sapiens`` into title and count."""
+    """Split ``活着 x2``, ``两本活着``, ``3 copies of X`` into title and count."""
     part = part.strip().strip("《》 ")
     after = re.search(
         rf"\s*(?:[x×*]\s*(?P<n1>\d{{1,3}})|(?P<n2>{_QTY_WORD})\s*"
@@ -763,13 +783,22 @@ def _leading_address(value: str) -> tuple[str, int]:
     """
     kept: list[str] = []
     used = 0
-    for match in re.finditer(r"[^,;!?。！？\n]+[,;!?。！？]?", value):
-        piece = match.group(0).rstrip(",;!?。！？").strip()
-        if kept and not (_looks_like_address(piece) or _is_address_tail(piece)):
+    for match in re.finditer(r"[^\s,;!?。！？]+", value):
+        piece = match.group(0)
+        gap = value[used : match.start()]
+        bare_number_after_comma = piece.isdigit() and bool(re.search(r"[,;]", gap))
+        if kept and (
+            "\n" in gap
+            or "《" in piece
+            or bare_number_after_comma
+            or not (_looks_like_address(piece) or _is_address_tail(piece))
+        ):
+            break
+        if not kept and "《" in piece:
             break
         kept.append(piece)
         used = match.end()
-    return " ".join(p for p in kept if p), used
+    return " ".join(kept), used
 
 
 def _split_name_address(token: str) -> tuple[str, str] | None:
@@ -804,7 +833,7 @@ def _looks_like_name(token: str) -> bool:
         return False
     if re.fullmatch(r"[A-Z][a-z]+(?: [A-Z][a-z]+)?", token):
         return False
-    if not re.fullmatch(r"[\u4e00-\u9fff]{2,4}", token):
+    if not re.fullmatch(r"[\u4e00-\u9fff]{2,6}", token):
         return False
     if token[-1] in "省市区县路街道巷弄号楼室村园苑城站":
         return False
@@ -812,7 +841,9 @@ def _looks_like_name(token: str) -> bool:
     for title in _NAME_TITLES:
         if body.endswith(title) and len(body) > len(title):
             body = body[: -len(title)]
-            return body[0] in _SURNAMES or body in _COMPOUND_SURNAMES
+            if body.startswith(_COMPOUND_SURNAMES):
+                return len(body) <= 4
+            return body[0] in _SURNAMES and len(body) <= 3
     if body.startswith(_COMPOUND_SURNAMES):
         return len(body) in (3, 4)
     return body[0] in _SURNAMES and len(body) <= 3

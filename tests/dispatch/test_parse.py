@@ -126,3 +126,28 @@ def test_field_precision_and_recall_on_complete_messages_reach_95_percent():
     assert figures["parse_precision"] >= 0.95, figures["failures"][:5]
     assert figures["parse_recall"] >= 0.95, figures["failures"][:5]
     assert figures["status_accuracy"] >= 0.95
+
+
+def test_each_applies_a_quantity_to_the_whole_list():
+    draft = parse_message(
+        "周迅，15111112222，北京市东城区安定门外大街138号，《文城》和《兄弟》各两本"
+    )
+    assert [(i.title, i.quantity) for i in draft.items] == [("文城", 2), ("兄弟", 2)]
+
+
+def test_name_with_a_polite_title_and_address_label_without_colon():
+    draft = parse_message(
+        "刘德华先生 电话 137-1234-0000 地址北京市朝阳区北四环东路108号 《白鹿原》"
+    )
+    assert draft.name == "刘德华先生"
+    assert draft.address == "北京市朝阳区北四环东路108号"
+    assert draft.status == "complete"
+
+
+def test_destination_verb_does_not_swallow_the_next_fields():
+    draft = parse_message(
+        "hello 我想要the little prince两本 寄到上海黄浦区汉口路300号 Lucy 13512345678"
+    )
+    assert draft.address == "上海黄浦区汉口路300号"
+    assert draft.phone == "13512345678"
+    assert [(i.title, i.quantity) for i in draft.items] == [("The Little Prince", 2)]
