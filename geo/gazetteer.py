@@ -251,7 +251,7 @@ class _Builder:
 def _read_osm_xml(path: Path, builder: _Builder) -> None:
     import osmium
 
-    class Handler(osmium.SimpleHandler):  # type: ignore[misc]  # NOTE: osmium ships no stubs
+    class Handler(osmium.SimpleHandler):
         def node(self, node: "osmium.osm.Node") -> None:
             tags = node.tags
             if "name" not in tags and "addr:housenumber" not in tags:

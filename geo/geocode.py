@@ -270,15 +270,15 @@ class Geocoder:
             plain = re.sub(r"\d+", "", piece)
             if len(plain) < 3:
                 continue
-            best = process.extractOne(
+            place = process.extractOne(
                 plain,
                 self._fuzzy_places[city],
                 scorer=fuzz.ratio,
                 score_cutoff=self.settings.fuzzy_place_score,
             )
-            if best is not None:
-                matches.places.append(best[0])
-                matches.fuzzy_score = max(matches.fuzzy_score, float(best[1]))
+            if place is not None:
+                matches.places.append(place[0])
+                matches.fuzzy_score = max(matches.fuzzy_score, float(place[1]))
         return matches
 
     def _candidates(
