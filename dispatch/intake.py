@@ -135,7 +135,17 @@ def order_event(result: IntakeResult, order_id: str, at_s: int) -> OrderPlaced:
     customer = None
     if draft.name or draft.phone:
         customer = Customer(name=(draft.name or "")[:100], phone=draft.phone or "")
-    address = draft.address[:MAX_ADDRESS_LENGTH] if draft.address else None
+    address = None
+    if draft.address:
+        # NOTE: OrderPlaced has no notes field; the courier reads the address,
+        # so notes and the requested time ride along with it.
+        extras = [
+            f"{label}：{value}"
+            for label, value in (("备注", draft.notes), ("时间", draft.requested_time))
+            if value
+        ]
+        address = draft.address + (f"（{'；'.join(extras)}）" if extras else "")
+        address = address[:MAX_ADDRESS_LENGTH]
     dropoff = None
     if result.geocode is not None and result.geocode.point is not None:
         lon, lat = result.geocode.point

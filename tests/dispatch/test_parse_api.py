@@ -89,6 +89,8 @@ def test_a_chat_message_becomes_a_planned_order_in_each_city(service):
     assert body["order"]["status"] in ("accepted", "assigned"), body["order"]
     assert body["promise"]["feasible"] is True
     assert body["order"]["dropoff"] is not None
+    if body["intake"]["draft"]["notes"]:
+        assert body["intake"]["draft"]["notes"] in body["order"]["placed"]["address"]
 
     service.post("/plan/replan", headers=TOKEN)
     order = service.get(f"/orders/{body['order']['id']}", headers=TOKEN).json()
