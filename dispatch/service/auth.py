@@ -123,7 +123,7 @@ class Tokens(BaseModel):
 _bearer = HTTPBearer(auto_error=False, description="A token from the tokens file.")
 
 
-def principal(
+async def principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
@@ -139,14 +139,14 @@ def principal(
     return found
 
 
-def dispatcher(caller: Annotated[Principal, Depends(principal)]) -> Principal:
+async def dispatcher(caller: Annotated[Principal, Depends(principal)]) -> Principal:
     """Allow dispatchers only (403 for couriers)."""
     if caller.role is not Role.DISPATCHER:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="dispatchers only")
     return caller
 
 
-def for_courier(
+async def for_courier(
     courier_id: str, caller: Annotated[Principal, Depends(principal)]
 ) -> Principal:
     """Allow dispatchers, and the courier named in the path (403 otherwise)."""

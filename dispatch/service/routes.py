@@ -115,12 +115,16 @@ async def place_order(
         fields["at_s"] = _placed_at(runtime, body.order_id)
     event = OrderPlaced.model_validate(fields)
     outcome = runtime.apply(event)
-    order = _order(runtime, event.order_id)
-    answer = PlacedOrder(
-        order=order, promise=outcome.promise, duplicate=outcome.duplicate
+    order = runtime.read(
+        lambda d: d.state.orders[event.order_id].model_dump(mode="json")
     )
+    answer = {
+        "order": order,
+        "promise": outcome.promise.model_dump(mode="json") if outcome.promise else None,
+        "duplicate": outcome.duplicate,
+    }
     code = status.HTTP_200_OK if outcome.duplicate else status.HTTP_201_CREATED
-    return JSONResponse(answer.model_dump(mode="json"), code)
+    return JSONResponse(answer, code)
 
 
 def _placed_at(runtime: DispatchRuntime, order_id: str) -> int:

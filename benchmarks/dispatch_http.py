@@ -1,0 +1,240 @@
+"""API intake under load: orders per second and p99 latency of ``POST /orders``.
+
+A real ``onehour serve`` process (uvicorn, SQLite file, OR-Tools re-planning
+in the background) runs on 127.0.0.1; couriers come online, then a bounded
+number of orders is posted by a fixed number of concurrent clients. Every
+order is promised, journalled and acknowledged before its response returns.
+:func:`intake_metrics` gives ``intake_rps`` and ``intake_p99_ms``; the
+dispatch benchmark (``benchmarks/dispatch.py``) merges them into its result.
+
+Notes
+-----
+Client and server share this machine's cores, so the figures are a lower
+bound of what the server alone sustains.
+"""
+
+import asyncio
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+SEED = 20261203
+TOKEN = "benchmark-dispatcher-token"
+HEADERS = {"Authorization": f"Bearer {TOKEN}"}
+STARTUP_TIMEOUT_S = 120.0
+
+
+@dataclass(frozen=True)
+class IntakeLoad:
+    """How hard to push: couriers online, orders posted, concurrent clients."""
+
+    couriers: int
+    orders: int
+    warmup_orders: int
+    concurrency: int
+
+
+QUICK = IntakeLoad(couriers=30, orders=300, warmup_orders=20, concurrency=8)
+FULL = IntakeLoad(couriers=150, orders=2000, warmup_orders=50, concurrency=16)
+
+
+def intake_metrics(quick: bool) -> dict[str, Any]:
+    """Measure API intake on loopback; return metrics and what was measured.
+
+    Returns
+    -------
+    dict
+        ``intake_rps`` (orders acknowledged per second of wall time),
+        ``intake_p99_ms`` (99th percentile of request latency), and under
+        ``notes`` the city, load, status counts and re-plans seen.
+    """
+    load = QUICK if quick else FULL
+    city = _city_name()
+    with tempfile.TemporaryDirectory(prefix="onehour-bench-") as tmp:
+        workdir = Path(tmp)
+        port = _free_port()
+        server = _start_server(city, workdir, port)
+        try:
+            result = asyncio.run(_drive(f"http://127.0.0.1:{port}", city, load))
+        finally:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+    return result
+
+
+def _city_name() -> str:
+    """Return ``beijing`` when its OSM extract is present, else ``demo``."""
+    from geo.settings import data_dir
+
+    return "beijing" if (data_dir() / "osm" / "beijing").is_dir() else "demo"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _start_server(city: str, workdir: Path, port: int) -> subprocess.Popen[bytes]:
+    tokens = workdir / "tokens.json"
+    tokens.write_text(json.dumps({"tokens": [{"token": TOKEN, "role": "dispatcher"}]}))
+    command = [
+        str(Path(sys.executable).with_name("onehour")),
+        "serve",
+        "--city",
+        city,
+        "--db",
+        f"sqlite:///{workdir / 'bench.sqlite'}",
+        "--tokens",
+        str(tokens),
+        "--port",
+        str(port),
+    ]
+    log = workdir / "serve.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"onehour serve exited early:\n{log.read_text()}")
+        try:
+            health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1.0)
+            if health.status_code == 200:
+                return server
+        except httpx.TransportError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError(f"onehour serve did not answer in {STARTUP_TIMEOUT_S} s")
+
+
+async def _drive(base_url: str, city_name: str, load: IntakeLoad) -> dict[str, Any]:
+    import geo
+
+    city = geo.load_city(city_name)
+    rng = np.random.default_rng(SEED)
+    points = _network_points(
+        city, rng, load.couriers + load.orders + load.warmup_orders
+    )
+    limits = httpx.Limits(max_connections=load.concurrency)
+    async with httpx.AsyncClient(
+        base_url=base_url, headers=HEADERS, timeout=30.0, limits=limits
+    ) as client:
+        titles = await _popular_titles(client)
+        now_s = int(time.time())
+        for n in range(load.couriers):
+            lon, lat = points[n]
+            body = {
+                "lon": lon,
+                "lat": lat,
+                "capacity": 6,
+                "shift_end_s": now_s + 8 * 3600,
+            }
+            answer = await client.post(f"/couriers/bench-{n}/online", json=body)
+            answer.raise_for_status()
+
+        orders = [
+            {
+                "order_id": f"bench-{n}",
+                "items": [{"title": titles[n % len(titles)], "quantity": 1}],
+                "dropoff": {"lon": lon, "lat": lat},
+                "customer": {"name": "测试", "phone": "13800000000"},
+            }
+            for n, (lon, lat) in enumerate(points[load.couriers :])
+        ]
+        warmup, measured = orders[: load.warmup_orders], orders[load.warmup_orders :]
+        await _post_all(client, warmup, load.concurrency)
+        started = time.perf_counter()
+        latencies_s, statuses = await _post_all(client, measured, load.concurrency)
+        elapsed_s = time.perf_counter() - started
+        health = (await client.get("/healthz")).json()
+        plan = (await client.get("/plan")).json()
+
+    latency_ms = np.asarray(latencies_s) * 1000.0
+    acknowledged = sum(count for code, count in statuses.items() if code < 300)
+    return {
+        "intake_rps": round(acknowledged / elapsed_s, 1),
+        "intake_p99_ms": round(float(np.percentile(latency_ms, 99)), 1),
+        "notes": {
+            "city": city_name,
+            "synthetic": bool(city.synthetic),
+            "couriers": load.couriers,
+            "orders": len(measured),
+            "concurrency": load.concurrency,
+            "intake_p50_ms": round(float(np.percentile(latency_ms, 50)), 1),
+            "status_codes": {str(code): count for code, count in statuses.items()},
+            "orders_in_store": health["orders"],
+            "replanned_at_s": plan["at_s"] if plan else None,
+        },
+    }
+
+
+def _network_points(city: Any, rng: np.random.Generator, n: int) -> list[list[float]]:
+    """Draw ``n`` road-network nodes inside the service area, as [lon, lat]."""
+    graph = city.travel.graph
+    west, south, east, north = city.bbox
+    inside = np.flatnonzero(
+        (graph.lon >= west)
+        & (graph.lon <= east)
+        & (graph.lat >= south)
+        & (graph.lat <= north)
+    )
+    chosen = rng.choice(inside, size=n, replace=True)
+    return [[float(graph.lon[i]), float(graph.lat[i])] for i in chosen]
+
+
+async def _popular_titles(client: httpx.AsyncClient, count: int = 40) -> list[str]:
+    """Return the titles with the most copies across depots."""
+    depots = (await client.get("/depots")).json()
+    copies: dict[str, int] = {}
+    for depot in depots:
+        for title, quantity in depot["stock"].items():
+            copies[title] = copies.get(title, 0) + quantity
+    return sorted(copies, key=lambda title: -copies[title])[:count]
+
+
+async def _post_all(
+    client: httpx.AsyncClient, orders: list[dict[str, Any]], concurrency: int
+) -> tuple[list[float], dict[int, int]]:
+    """Post every order with ``concurrency`` clients; return latencies and codes."""
+    queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    for order in orders:
+        queue.put_nowait(order)
+    latencies_s: list[float] = []
+    statuses: dict[int, int] = {}
+
+    async def worker() -> None:
+        while not queue.empty():
+            order = queue.get_nowait()
+            started = time.perf_counter()
+            answer = await client.post("/orders", json=order)
+            latencies_s.append(time.perf_counter() - started)
+            statuses[answer.status_code] = statuses.get(answer.status_code, 0) + 1
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies_s, statuses
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "WARNING"))
+    quick_run = "--quick" in sys.argv
+    print(json.dumps(intake_metrics(quick_run), indent=2, ensure_ascii=False))
