@@ -113,6 +113,10 @@ def evaluate_parser(rows: list[dict[str, Any]]) -> dict[str, Any]:
                     "status": draft["status"],
                 }
             )
+    started = time.perf_counter()
+    for row in rows:
+        parser.parse(row["text"])
+    parse_per_s = len(rows) / max(time.perf_counter() - started, 1e-9)
     precision, recall = precision_recall(complete)
     all_precision, all_recall = precision_recall(overall)
     per_field = {
@@ -134,6 +138,7 @@ def evaluate_parser(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "all_precision": round(all_precision, 4),
         "all_recall": round(all_recall, 4),
         "status_accuracy": round(status_right / len(rows), 4),
+        "parse_per_s": round(parse_per_s, 1),
         "per_field": per_field,
         "failures": failures,
     }

@@ -413,7 +413,7 @@ class MessageParser:
             if 0 <= line_end < end:
                 end = line_end
             value = text[match.end() : end]
-            value, used = self._trim_value(field_name, value, match.group(0))
+            value, used = self._trim_value(field_name, value)
             if field_name == "items" and "《" in value:
                 # The bracket pass claims the titles with their quantities.
                 used = 0
@@ -422,7 +422,7 @@ class MessageParser:
                 values.setdefault(field_name, []).append(value)
         return values
 
-    def _trim_value(self, field_name: str, value: str, label: str) -> tuple[str, int]:
+    def _trim_value(self, field_name: str, value: str) -> tuple[str, int]:
         """Cut chatter off a labelled value; return it and the characters used."""
         stripped = value.rstrip()
         if field_name == "name":
@@ -438,12 +438,10 @@ class MessageParser:
             if token is None:
                 return "", 0
             return token.group(0).strip(), token.end()
-        if field_name in ("address", "time"):
-            return (
-                _leading_address(value)
-                if field_name == "address"
-                else (_leading_piece(value))
-            )
+        if field_name == "address":
+            return _leading_address(value)
+        if field_name == "time":
+            return _leading_piece(value)
         return stripped.strip(" ,;。、"), len(stripped)
 
     # -- phone -----------------------------------------------------------------
@@ -664,7 +662,7 @@ class MessageParser:
             draft.address = (
                 max(addresses, key=len) if len(addresses) > 1 else addresses[0]
             )
-            if len({a for a in addresses}) > 1:
+            if len(set(addresses)) > 1:
                 draft.reasons.append(
                     f"{len(addresses)} address-like pieces; used the longest, "
                     "check the others"
