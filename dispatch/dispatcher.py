@@ -59,10 +59,10 @@ from dispatch.events import (
 from dispatch.params import DispatchParams
 from dispatch.planner import Planner
 from dispatch.promise import (
+    NO_DEADLINE_S,
     CourierRoute,
     Insertion,
     PickupOption,
-    PlannedStop,
     best_insertion,
 )
 from dispatch.replan import (
@@ -188,7 +188,7 @@ class _Transaction:
         records = getattr(self.dispatcher._state, collection)
         saved = self.saved[collection]
         if key not in saved:
-            saved[key] = records[key].model_copy(deep=True)
+            saved[key] = _snapshot(records[key])
         return records[key]
 
 
@@ -243,6 +243,7 @@ class Dispatcher:
         self._dropoff_node: dict[str, int] = {}
         self._shop_node: dict[str, int] = {}
         self._courier_node: dict[str, int] = {}
+        self._route_cache: dict[str, tuple[int, CourierRoute]] = {}
         self._snap_depots()
         self._handlers: dict[type, Callable[[Any, _Transaction], Outcome]] = {
             OrderPlaced: self._order_placed,
@@ -817,41 +818,49 @@ class Dispatcher:
         )
 
     def _courier_routes(self, now_s: int) -> list[CourierRoute]:
-        nodes = self._nodes()
-        orders = self._state.orders
+        """Return the routes of couriers on duty, for insertion (cached per courier)."""
         routes = []
         for courier in self._state.couriers.values():
             if not courier.online or courier.shift_end_s <= now_s:
                 continue
-            stops = []
-            for stop in self.route(courier.id):
-                size = orders[stop.order_id].size
-                stops.append(
-                    PlannedStop(
-                        node=nodes.of_stop(stop),
-                        eta_s=stop.eta_s if stop.eta_s is not None else now_s,
-                        service_s=(
-                            self.params.pickup_service_s
-                            if stop.kind == "pickup"
-                            else self.params.delivery_service_s
-                        ),
-                        deadline_s=stop.deadline_s if stop.kind == "delivery" else None,
-                        load_change=size if stop.kind == "pickup" else -size,
-                    )
-                )
-            routes.append(
-                CourierRoute(
-                    courier_id=courier.id,
-                    node=self._courier_node[courier.id],
-                    available_s=max(courier.position_s, now_s),
-                    capacity=courier.capacity,
-                    onboard_load=self._load(courier),
-                    shift_end_s=courier.shift_end_s,
-                    stops=tuple(stops),
-                    committed=courier.committed is not None,
-                )
-            )
+            cached = self._route_cache.get(courier.id)
+            if cached is None or cached[0] != courier.updated_seq:
+                cached = (courier.updated_seq, self._courier_route(courier))
+                self._route_cache[courier.id] = cached
+            routes.append(cached[1])
         return routes
+
+    def _courier_route(self, courier: CourierRecord) -> CourierRoute:
+        nodes = self._nodes()
+        orders = self._state.orders
+        stops = self.route(courier.id)
+        pickup_s, delivery_s = (
+            self.params.pickup_service_s,
+            self.params.delivery_service_s,
+        )
+        sizes = [orders[s.order_id].size for s in stops]
+        pickups = [s.kind == "pickup" for s in stops]
+        return CourierRoute(
+            courier_id=courier.id,
+            node=self._courier_node[courier.id],
+            available_s=courier.position_s,
+            capacity=courier.capacity,
+            onboard_load=self._load(courier),
+            shift_end_s=courier.shift_end_s,
+            nodes=tuple(nodes.of_stop(s) for s in stops),
+            eta_s=tuple(
+                s.eta_s if s.eta_s is not None else courier.position_s for s in stops
+            ),
+            service_s=tuple(pickup_s if p else delivery_s for p in pickups),
+            deadline_s=tuple(
+                NO_DEADLINE_S if p or s.deadline_s is None else s.deadline_s
+                for s, p in zip(stops, pickups, strict=True)
+            ),
+            load_change=tuple(
+                n if p else -n for n, p in zip(sizes, pickups, strict=True)
+            ),
+            committed=courier.committed is not None,
+        )
 
     def _new_order(self, event: OrderPlaced, assessment: _Assessment) -> OrderRecord:
         history = [
@@ -1304,6 +1313,27 @@ class Dispatcher:
                 if shop is None:
                     raise ValueError(f"restored order {order.id}: {reason}")
                 self._shop_node[order.id] = shop
+
+
+def _snapshot(record: Any) -> Any:
+    """Return a copy of a record that later in-place changes cannot reach.
+
+    Records are changed by assigning fields, appending to their lists and
+    updating their stock dicts; stops and events inside are never changed in
+    place, so copying those containers is enough (and much cheaper than a
+    deep copy on every re-plan).
+    """
+    if isinstance(record, OrderRecord):
+        return record.model_copy(update={"history": list(record.history)})
+    if isinstance(record, CourierRecord):
+        return record.model_copy(
+            update={"onboard": list(record.onboard), "route": list(record.route)}
+        )
+    if isinstance(record, DepotRecord):
+        return record.model_copy(
+            update={"stock": dict(record.stock), "reserved": dict(record.reserved)}
+        )
+    return record.model_copy(deep=True)
 
 
 def _titles(titles: list[str]) -> str:

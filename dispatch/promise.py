@@ -15,7 +15,7 @@ insertion point is not used to absorb the detour, so the on-time check is
 slightly pessimistic.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -24,23 +24,18 @@ from geo.travel_model import UNREACHABLE_S, TravelModel
 _NO_SLACK_LIMIT = np.iinfo(np.int64).max // 4
 
 
-@dataclass(frozen=True, slots=True)
-class PlannedStop:
-    """A stop already on a route: where, planned arrival, deadline, load change."""
-
-    node: int
-    eta_s: int
-    service_s: int
-    deadline_s: int | None
-    load_change: int
+NO_DEADLINE_S = np.iinfo(np.int64).max // 4
+"""Deadline of a stop that has none (a pickup)."""
 
 
 @dataclass(frozen=True)
 class CourierRoute:
     """A courier's position and the stops it will make, for insertion.
 
-    ``stops`` starts with the committed stop when ``committed`` is true; the
-    new order may only go after it.
+    The stop arrays run in route order: network node, planned arrival,
+    service time, delivery deadline (:data:`NO_DEADLINE_S` for a pickup) and
+    load change. When ``committed`` is true the first stop is the one the
+    courier rides to, and the new order may only go after it.
     """
 
     courier_id: str
@@ -49,7 +44,11 @@ class CourierRoute:
     capacity: int
     onboard_load: int
     shift_end_s: int
-    stops: tuple[PlannedStop, ...] = ()
+    nodes: tuple[int, ...] = ()
+    eta_s: tuple[int, ...] = ()
+    service_s: tuple[int, ...] = ()
+    deadline_s: tuple[int, ...] = ()
+    load_change: tuple[int, ...] = ()
     committed: bool = False
 
 
@@ -82,14 +81,16 @@ class Insertion:
 
 @dataclass
 class _Gaps:
-    courier: list[int] = field(default_factory=list)
-    position: list[int] = field(default_factory=list)
-    prev_node: list[int] = field(default_factory=list)
-    prev_departure_s: list[int] = field(default_factory=list)
-    next_node: list[int] = field(default_factory=list)
-    next_eta_s: list[int] = field(default_factory=list)
-    slack_s: list[int] = field(default_factory=list)
-    load: list[int] = field(default_factory=list)
+    """Every place a new order may go, flattened over couriers."""
+
+    courier: np.ndarray
+    position: np.ndarray
+    prev_node: np.ndarray
+    prev_departure_s: np.ndarray
+    next_node: np.ndarray
+    next_eta_s: np.ndarray
+    slack_s: np.ndarray
+    load: np.ndarray
 
 
 def best_insertion(
@@ -108,15 +109,15 @@ def best_insertion(
     Returns ``None`` when no courier can take the order at all (no courier,
     no capacity, or nothing reachable before a shift ends).
     """
-    gaps = _collect_gaps(routes, now_s)
-    if not gaps.courier or not pickups:
+    if not routes or not pickups:
         return None
+    gaps = _collect_gaps(routes, now_s)
 
-    prev_nodes, prev_index = np.unique(np.asarray(gaps.prev_node), return_inverse=True)
+    prev_nodes, prev_index = np.unique(gaps.prev_node, return_inverse=True)
     pickup_nodes = np.asarray([p.node for p in pickups])
     to_pickup_s, _ = travel.matrix(prev_nodes, pickup_nodes)
     pickup_to_drop_s, _ = travel.matrix(pickup_nodes, np.asarray([dropoff_node]))
-    next_nodes = np.asarray(gaps.next_node)
+    next_nodes = gaps.next_node
     has_next = next_nodes >= 0
     drop_to_next_s = np.zeros(len(next_nodes), dtype=np.int64)
     if has_next.any():
@@ -124,14 +125,13 @@ def best_insertion(
         row, _ = travel.matrix(np.asarray([dropoff_node]), unique_next)
         drop_to_next_s[has_next] = row[0].astype(np.int64)[next_index]
 
-    courier = np.asarray(gaps.courier)
-    capacity_ok = np.asarray(gaps.load) + size <= np.asarray(
-        [routes[c].capacity for c in gaps.courier]
-    )
-    shift_end_s = np.asarray([routes[c].shift_end_s for c in gaps.courier])
-    prev_departure_s = np.asarray(gaps.prev_departure_s, dtype=np.int64)
-    next_eta_s = np.asarray(gaps.next_eta_s, dtype=np.int64)
-    slack_s = np.asarray(gaps.slack_s, dtype=np.int64)
+    courier = gaps.courier
+    capacity = np.asarray([r.capacity for r in routes])[courier]
+    capacity_ok = gaps.load + size <= capacity
+    shift_end_s = np.asarray([r.shift_end_s for r in routes])[courier]
+    prev_departure_s = gaps.prev_departure_s
+    next_eta_s = gaps.next_eta_s
+    slack_s = gaps.slack_s
 
     best: Insertion | None = None
     best_key: tuple[int, int, int] | None = None
@@ -158,7 +158,7 @@ def best_insertion(
                     best_key = key
                     best = Insertion(
                         courier_id=routes[int(courier[i])].courier_id,
-                        position=gaps.position[i],
+                        position=int(gaps.position[i]),
                         pickup=option,
                         pickup_eta_s=int(pickup_eta_s[i]),
                         eta_s=int(eta_s[i]),
@@ -170,58 +170,58 @@ def best_insertion(
 
 
 def _collect_gaps(routes: list[CourierRoute], now_s: int) -> _Gaps:
-    gaps = _Gaps()
+    """Lay routes out as (courier, gap) arrays and keep the usable gaps.
+
+    Gap ``j`` of a courier lies before its stop ``j`` (after the last stop
+    when ``j`` equals the number of stops).
+    """
+    n_couriers = len(routes)
+    width = max(len(r.nodes) for r in routes)
+    node = np.full((n_couriers, width), -1, dtype=np.int64)
+    eta_s = np.zeros((n_couriers, width), dtype=np.int64)
+    service_s = np.zeros((n_couriers, width), dtype=np.int64)
+    deadline_s = np.full((n_couriers, width), NO_DEADLINE_S, dtype=np.int64)
+    change = np.zeros((n_couriers, width), dtype=np.int64)
     for c, route in enumerate(routes):
-        stops = route.stops
-        slack = _suffix_slack(stops, now_s)
-        load = route.onboard_load
-        departure_s = max(route.available_s, now_s)
-        node = route.node
-        first = 1 if route.committed and stops else 0
-        for i, stop in enumerate(stops):
-            if i >= first:
-                _add_gap(gaps, c, i, node, departure_s, stop, slack[i], load)
-            load += stop.load_change
-            departure_s = max(stop.eta_s, now_s) + stop.service_s
-            node = stop.node
-        gaps.courier.append(c)
-        gaps.position.append(len(stops))
-        gaps.prev_node.append(node)
-        gaps.prev_departure_s.append(departure_s)
-        gaps.next_node.append(-1)
-        gaps.next_eta_s.append(0)
-        gaps.slack_s.append(_NO_SLACK_LIMIT)
-        gaps.load.append(load)
-    return gaps
+        n = len(route.nodes)
+        if n:
+            node[c, :n] = route.nodes
+            eta_s[c, :n] = route.eta_s
+            service_s[c, :n] = route.service_s
+            deadline_s[c, :n] = route.deadline_s
+            change[c, :n] = route.load_change
+    length = np.asarray([len(r.nodes) for r in routes])
+    first = np.asarray([1 if r.committed and r.nodes else 0 for r in routes])
+    start_node = np.asarray([r.node for r in routes], dtype=np.int64)
+    start_s = np.maximum(np.asarray([r.available_s for r in routes]), now_s)
+    onboard = np.asarray([r.onboard_load for r in routes], dtype=np.int64)
 
+    arrive_s = np.maximum(eta_s, now_s)
+    slack = np.where(
+        deadline_s < NO_DEADLINE_S,
+        np.maximum(deadline_s - arrive_s, 0),
+        _NO_SLACK_LIMIT,
+    )
+    suffix_slack = np.minimum.accumulate(slack[:, ::-1], axis=1)[:, ::-1]
+    column = np.full((n_couriers, 1), 0, dtype=np.int64)
+    prev_node = np.hstack([start_node[:, None], node])
+    prev_departure_s = np.hstack([start_s[:, None], arrive_s + service_s])
+    next_node = np.hstack([node, column - 1])
+    next_eta_s = np.maximum(np.hstack([eta_s, column]), prev_departure_s)
+    slack_s = np.hstack([suffix_slack, column + _NO_SLACK_LIMIT])
+    load = onboard[:, None] + np.hstack([column, np.cumsum(change, axis=1)])
 
-def _add_gap(
-    gaps: _Gaps,
-    courier: int,
-    position: int,
-    prev_node: int,
-    prev_departure_s: int,
-    stop: PlannedStop,
-    slack_s: int,
-    load: int,
-) -> None:
-    gaps.courier.append(courier)
-    gaps.position.append(position)
-    gaps.prev_node.append(prev_node)
-    gaps.prev_departure_s.append(prev_departure_s)
-    gaps.next_node.append(stop.node)
-    gaps.next_eta_s.append(max(stop.eta_s, prev_departure_s))
-    gaps.slack_s.append(slack_s)
-    gaps.load.append(load)
-
-
-def _suffix_slack(stops: tuple[PlannedStop, ...], now_s: int) -> list[int]:
-    """Return, per stop, how much later it and every stop after it may arrive."""
-    slack = [0] * len(stops)
-    running = _NO_SLACK_LIMIT
-    for i in range(len(stops) - 1, -1, -1):
-        stop = stops[i]
-        if stop.deadline_s is not None:
-            running = min(running, max(stop.deadline_s - max(stop.eta_s, now_s), 0))
-        slack[i] = running
-    return slack
+    position = np.arange(width + 1)[None, :]
+    usable = (position >= first[:, None]) & (position <= length[:, None])
+    courier_of, gap = np.nonzero(usable)
+    at_end = gap == length[courier_of]
+    return _Gaps(
+        courier=courier_of,
+        position=gap,
+        prev_node=prev_node[courier_of, gap],
+        prev_departure_s=prev_departure_s[courier_of, gap],
+        next_node=np.where(at_end, -1, next_node[courier_of, gap]),
+        next_eta_s=next_eta_s[courier_of, gap],
+        slack_s=np.where(at_end, _NO_SLACK_LIMIT, slack_s[courier_of, gap]),
+        load=load[courier_of, gap],
+    )
