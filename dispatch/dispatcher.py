@@ -936,6 +936,8 @@ class Dispatcher:
                 for s in later
             ]
         courier.route = [*courier.route[:at], pickup, delivery, *later]
+        if courier.committed is None:
+            self._promote(courier)
 
     # --- commit ---------------------------------------------------------------
 
