@@ -22,7 +22,12 @@ from geo.errors import MapDataMissingError
 from geo.graph import GRAPH_FORMAT_VERSION, CompactGraph, build_graph
 from geo.osm import read_extracts
 from geo.profiles import TravelProfile, travel_profile
-from geo.road import DEFAULT_HORIZON_S, DEFAULT_MAX_SNAP_M, RoadTravelModel
+from geo.road import (
+    DEFAULT_HORIZON_S,
+    DEFAULT_MAX_SNAP_M,
+    HierarchySource,
+    RoadTravelModel,
+)
 from geo.settings import bundled_data_dir, cache_dir, data_dir
 from geo.synthetic import SyntheticCitySpec, generate_city
 
@@ -272,6 +277,7 @@ def _travel(
         horizon_s=horizon_s,
         max_snap_m=max_snap_m,
         hourly_factors=profile.hourly_factors,
+        hierarchy=hierarchy_source(graph),
     )
 
 
@@ -305,24 +311,38 @@ def graph_from_files(
     cache_path = graph_cache_path(name, inputs_key, profile)
     if cache_path.is_file():
         logger.debug("loading cached graph %s", cache_path)
-        return CompactGraph.load(cache_path)
+        return _with_cache_file(CompactGraph.load(cache_path), cache_path)
     logger.info(
         "building the %s graph of %s from %d file(s)", profile.mode, name, len(paths)
     )
     network = read_extracts(paths)
     graph = build_graph(network, profile, {"sources": [str(p) for p in paths]})
     graph.save(cache_path)
+    return _with_cache_file(graph, cache_path)
+
+
+def _with_cache_file(graph: CompactGraph, cache_path: Path) -> CompactGraph:
+    """Record where a graph is cached; its hierarchy is cached beside it."""
+    graph.meta["cache_file"] = str(cache_path)
     return graph
+
+
+def hierarchy_source(graph: CompactGraph) -> HierarchySource:
+    """Return the hierarchy source of a graph: a file beside its cache file."""
+    cache_file = graph.meta.get("cache_file")
+    if cache_file is None:
+        return HierarchySource()
+    return HierarchySource(Path(cache_file).with_suffix(".ch.npz"))
 
 
 def synthetic_graph(spec: SyntheticCitySpec, profile: TravelProfile) -> CompactGraph:
     """Return the graph of a synthetic city, from cache when built before."""
     cache_path = graph_cache_path("synthetic", spec.cache_key(), profile)
     if cache_path.is_file():
-        return CompactGraph.load(cache_path)
+        return _with_cache_file(CompactGraph.load(cache_path), cache_path)
     graph = build_graph(generate_city(spec), profile, {"synthetic": spec.cache_key()})
     graph.save(cache_path)
-    return graph
+    return _with_cache_file(graph, cache_path)
 
 
 def _demo_graph(profile: TravelProfile) -> CompactGraph:

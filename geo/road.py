@@ -1,20 +1,25 @@
 """The road-graph travel model: snapping, matrices and paths on a CompactGraph.
 
-Shortest paths use scipy's Dijkstra on the CSR arrays with a search horizon.
 Each edge weighs ``time_s * 2**24 + length_dm``, so one search finds the
 fastest path, breaks ties by the shorter one, and yields both its integer
 seconds and its decimetres exactly (sums stay far below 2**53).
-Rows are cached by source node: re-planning with mostly known stops only
-searches from the new ones.
+
+Matrices use a contraction hierarchy (:mod:`geo.ch`), built once per graph
+and cached on disk next to it; search spaces are cached per node, so
+re-planning with mostly known stops only searches from the new ones. Single
+paths use scipy's Dijkstra with predecessors. Both stop at the horizon.
 """
 
 import logging
-from collections import OrderedDict
+import time
+from dataclasses import dataclass
+from pathlib import Path as FilePath
 
 import numpy as np
 from scipy.sparse import csgraph, csr_matrix
 from scipy.spatial import cKDTree
 
+from geo.ch import Hierarchy, HierarchyQuery, build_hierarchy
 from geo.errors import BadPointError, OffNetworkError, OutsideMapError
 from geo.graph import CompactGraph
 from geo.travel_model import UNREACHABLE_S, Path, Snapped
@@ -23,11 +28,42 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_HORIZON_S = 7200
 DEFAULT_MAX_SNAP_M = 300.0
-DEFAULT_ROW_CACHE_MB = 256.0
+DEFAULT_CACHED_NODES = 50_000
 _LENGTH_BITS = 2**24
 """Weight scale: decimetres of a path stay below this (1 677 km)."""
-_BATCH = 32
-"""Sources per Dijkstra call: bounds the dense (batch, nodes) result."""
+
+
+@dataclass
+class HierarchySource:
+    """Where a graph's contraction hierarchy comes from, shared between models.
+
+    The hierarchy is read from ``cache_path`` when present, else built on
+    first use and written there (atomically); with no path it lives in memory.
+    """
+
+    cache_path: FilePath | None = None
+    hierarchy: Hierarchy | None = None
+
+    def get(self, graph: CompactGraph) -> Hierarchy:
+        """Return the hierarchy of ``graph``, loading or building it once."""
+        if self.hierarchy is not None:
+            return self.hierarchy
+        if self.cache_path is not None and self.cache_path.is_file():
+            self.hierarchy = Hierarchy.load(self.cache_path)
+            return self.hierarchy
+        start = time.perf_counter()
+        weight = graph.time_s.astype(np.int64) * _LENGTH_BITS + graph.length_dm
+        self.hierarchy = build_hierarchy(
+            graph.n_nodes, graph.tails(), graph.indices, weight
+        )
+        logger.info(
+            "built the contraction hierarchy of %d nodes in %.1f s",
+            graph.n_nodes,
+            time.perf_counter() - start,
+        )
+        if self.cache_path is not None:
+            self.hierarchy.save(self.cache_path)
+        return self.hierarchy
 
 
 class RoadTravelModel:
@@ -46,12 +82,15 @@ class RoadTravelModel:
     max_snap_m
         Points farther than this from every road node are rejected.
     time_factor
-        Multiplier on every edge time (time-of-day hook, see :meth:`at_hour`).
+        Multiplier on every travel time (time-of-day hook, see
+        :meth:`at_hour`); the horizon applies to the multiplied times.
     hourly_factors
         24 multipliers used by :meth:`at_hour`.
-    row_cache_mb
-        Memory budget of the per-source row cache (least recently used rows
-        are evicted first).
+    hierarchy
+        Where the contraction hierarchy comes from (default: built in memory
+        on the first matrix).
+    cached_nodes
+        Search spaces kept per direction (least recently used evicted).
     """
 
     def __init__(
@@ -63,7 +102,8 @@ class RoadTravelModel:
         max_snap_m: float = DEFAULT_MAX_SNAP_M,
         time_factor: float = 1.0,
         hourly_factors: tuple[float, ...] = (1.0,) * 24,
-        row_cache_mb: float = DEFAULT_ROW_CACHE_MB,
+        hierarchy: HierarchySource | None = None,
+        cached_nodes: int = DEFAULT_CACHED_NODES,
     ) -> None:
         if not 0 < horizon_s < 60_000:
             raise ValueError(f"horizon_s={horizon_s} must be in (0, 60000) s")
@@ -78,17 +118,15 @@ class RoadTravelModel:
         self.max_snap_m = float(max_snap_m)
         self.time_factor = float(time_factor)
         self.hourly_factors = tuple(hourly_factors)
-        self.row_cache_mb = row_cache_mb
+        self.hierarchy = hierarchy or HierarchySource()
+        self.cached_nodes = cached_nodes
 
-        time_s = graph.time_s.astype(np.float64)
-        if time_factor != 1.0:
-            time_s = np.rint(time_s * time_factor)
-        weight = time_s * _LENGTH_BITS + graph.length_dm
+        weight = graph.time_s.astype(np.float64) * _LENGTH_BITS + graph.length_dm
         n = graph.n_nodes
         self._weights = csr_matrix((weight, graph.indices, graph.indptr), shape=(n, n))
-        self._limit = float((self.horizon_s + 1) * _LENGTH_BITS)
-        self._rows: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
-        self._max_rows = max(1, int(row_cache_mb * 2**20 // (8 * max(n, 1))))
+        free_flow_horizon_s = int(self.horizon_s / self.time_factor)
+        self._limit = (free_flow_horizon_s + 1) * _LENGTH_BITS - 1
+        self._query: HierarchyQuery | None = None
         self._tree: cKDTree | None = None
         margin_deg = max_snap_m / 111_000.0
         self._extent = (
@@ -107,7 +145,8 @@ class RoadTravelModel:
     def at_hour(self, hour: int) -> "RoadTravelModel":
         """Return this model with the time-of-day factor of a local hour applied.
 
-        The graph arrays are shared; the new model has its own row cache.
+        The graph arrays and the hierarchy are shared; the new model has its
+        own cache of search spaces.
         """
         if not 0 <= hour < 24:
             raise ValueError(f"hour={hour} must be in 0..23")
@@ -119,7 +158,8 @@ class RoadTravelModel:
             self.max_snap_m,
             self.hourly_factors[hour],
             self.hourly_factors,
-            self.row_cache_mb,
+            self.hierarchy,
+            self.cached_nodes,
         )
 
     # Snapping ---------------------------------------------------------------
@@ -209,41 +249,12 @@ class RoadTravelModel:
 
         Pairs with no path within ``horizon_s`` get :data:`UNREACHABLE_S` in both
         arrays. Distances are those of the fastest path, rounded to metres.
-        Rows of origins searched before are read from the row cache.
+        Search spaces of nodes seen before are read from the cache.
         """
         origins = self._check_nodes(origins)
         destinations = self._check_nodes(destinations)
-        unique, inverse = np.unique(origins, return_inverse=True)
-        time_s = np.empty((unique.size, destinations.size), dtype=np.int32)
-        distance_m = np.empty_like(time_s)
-
-        missing = []
-        for i, origin in enumerate(unique.tolist()):
-            row = self._rows.get(origin)
-            if row is None:
-                missing.append(i)
-                continue
-            self._rows.move_to_end(origin)
-            time_s[i] = row[0][destinations]
-            distance_m[i] = row[1][destinations]
-
-        for start in range(0, len(missing), _BATCH):
-            batch = missing[start : start + _BATCH]
-            row_time, row_distance = self._search(unique[batch])
-            time_s[batch] = row_time[:, destinations]
-            distance_m[batch] = row_distance[:, destinations]
-            for k, i in enumerate(batch):
-                self._rows[int(unique[i])] = (
-                    row_time[k].copy(),
-                    row_distance[k].copy(),
-                )
-            while len(self._rows) > self._max_rows:
-                self._rows.popitem(last=False)
-        if missing:
-            logger.debug(
-                "searched %d new rows, %d cached", len(missing), len(self._rows)
-            )
-        return time_s[inverse], distance_m[inverse]
+        weight = self._hierarchy_query().weights(origins, destinations)
+        return self._decode(weight)
 
     def one_to_many(
         self, origin: int, destinations: np.ndarray
@@ -254,24 +265,35 @@ class RoadTravelModel:
 
     @property
     def cached_rows(self) -> int:
-        """Number of source rows currently held in the row cache."""
-        return len(self._rows)
+        """Number of origins whose search space is cached."""
+        return 0 if self._query is None else self._query.cached
 
     def clear_cache(self) -> None:
-        """Forget every cached row."""
-        self._rows.clear()
+        """Forget every cached search space."""
+        if self._query is not None:
+            self._query.clear()
 
-    def _search(self, sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Return int32 (time_s, distance_m) rows to every node, one per source."""
-        weight = csgraph.dijkstra(
-            self._weights, directed=True, indices=sources, limit=self._limit
-        )
-        reached = np.isfinite(weight)
+    def prepare(self) -> None:
+        """Load or build the contraction hierarchy now instead of on first use."""
+        self._hierarchy_query()
+
+    def _hierarchy_query(self) -> HierarchyQuery:
+        if self._query is None:
+            self._query = HierarchyQuery(
+                self.hierarchy.get(self.graph), self._limit, self.cached_nodes
+            )
+        return self._query
+
+    def _decode(self, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        reached = weight <= self._limit
         time_s = np.full(weight.shape, UNREACHABLE_S, dtype=np.int32)
         distance_m = np.full(weight.shape, UNREACHABLE_S, dtype=np.int32)
         w = weight[reached]
-        time_s[reached] = np.floor_divide(w, _LENGTH_BITS)
-        distance_m[reached] = np.rint(np.mod(w, _LENGTH_BITS) / 10.0)
+        seconds = w // _LENGTH_BITS
+        if self.time_factor != 1.0:
+            seconds = np.rint(seconds * self.time_factor)
+        time_s[reached] = seconds
+        distance_m[reached] = np.rint((w % _LENGTH_BITS) / 10.0)
         return time_s, distance_m
 
     # Paths ------------------------------------------------------------------
@@ -285,7 +307,8 @@ class RoadTravelModel:
             If the destination is not reachable within the horizon.
         """
         nodes, cumulative = self._path(origin, destination)
-        time_s = np.floor_divide(cumulative, _LENGTH_BITS).astype(np.int64)
+        time_s = np.floor_divide(cumulative, _LENGTH_BITS)
+        time_s = np.rint(time_s * self.time_factor).astype(np.int64)
         distance_m = np.mod(cumulative, _LENGTH_BITS) / 10.0
         return Path(self.location_points(nodes), time_s, distance_m)
 
@@ -300,7 +323,7 @@ class RoadTravelModel:
             self._weights,
             directed=True,
             indices=source,
-            limit=self._limit,
+            limit=float(self._limit),
             return_predecessors=True,
         )
         if not np.isfinite(weight[target]):
