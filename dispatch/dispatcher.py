@@ -244,6 +244,8 @@ class Dispatcher:
         self._shop_node: dict[str, int] = {}
         self._courier_node: dict[str, int] = {}
         self._route_cache: dict[str, tuple[int, CourierRoute]] = {}
+        self._depot_column: dict[str, int] = {}
+        self._depot_nodes = np.zeros(0, dtype=np.int64)
         self._snap_depots()
         self._handlers: dict[type, Callable[[Any, _Transaction], Outcome]] = {
             OrderPlaced: self._order_placed,
@@ -804,7 +806,12 @@ class Dispatcher:
         for depot_id in candidates:
             node = located.shop_node if depot_id is None else self._depot_node[depot_id]
             assert node is not None, "a shop pickup is snapped before insertion"
-            options.append(PickupOption(node=node, ready_s=ready_s, depot_id=depot_id))
+            column = None if depot_id is None else self._depot_column[depot_id]
+            options.append(
+                PickupOption(
+                    node=node, ready_s=ready_s, depot_id=depot_id, column=column
+                )
+            )
         return best_insertion(
             self.travel,
             now_s,
@@ -840,6 +847,9 @@ class Dispatcher:
         )
         sizes = [orders[s.order_id].size for s in stops]
         pickups = [s.kind == "pickup" for s in stops]
+        stop_nodes = tuple(nodes.of_stop(s) for s in stops)
+        origins = np.asarray((self._courier_node[courier.id], *stop_nodes))
+        to_depot_s, _ = self.travel.matrix(origins, self._depot_nodes)
         return CourierRoute(
             courier_id=courier.id,
             node=self._courier_node[courier.id],
@@ -847,7 +857,7 @@ class Dispatcher:
             capacity=courier.capacity,
             onboard_load=self._load(courier),
             shift_end_s=courier.shift_end_s,
-            nodes=tuple(nodes.of_stop(s) for s in stops),
+            nodes=stop_nodes,
             eta_s=tuple(
                 s.eta_s if s.eta_s is not None else courier.position_s for s in stops
             ),
@@ -860,6 +870,7 @@ class Dispatcher:
                 n if p else -n for n, p in zip(sizes, pickups, strict=True)
             ),
             committed=courier.committed is not None,
+            to_depot_s=to_depot_s,
         )
 
     def _new_order(self, event: OrderPlaced, assessment: _Assessment) -> OrderRecord:
@@ -1291,8 +1302,10 @@ class Dispatcher:
             return
         points = np.asarray([[d.lon, d.lat] for d in depots], dtype=float)
         snapped = self.travel.snap(points)
-        for depot, node in zip(depots, snapped.nodes, strict=True):
+        for column, (depot, node) in enumerate(zip(depots, snapped.nodes, strict=True)):
             self._depot_node[depot.id] = int(node)
+            self._depot_column[depot.id] = column
+        self._depot_nodes = np.asarray([self._depot_node[d.id] for d in depots])
 
     def _snap_restored(self) -> None:
         """Snap every point of a restored state that plans may need."""

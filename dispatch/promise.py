@@ -50,6 +50,9 @@ class CourierRoute:
     deadline_s: tuple[int, ...] = ()
     load_change: tuple[int, ...] = ()
     committed: bool = False
+    to_depot_s: np.ndarray | None = None
+    """Travel times to each depot, shaped (stops + 1, depots): the courier's
+    position first, then each stop; lets a promise skip matrix look-ups."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +62,8 @@ class PickupOption:
     node: int
     ready_s: int
     depot_id: str | None
+    column: int | None = None
+    """The depot's column in the routes' ``to_depot_s``; ``None`` for a shop."""
 
 
 @dataclass(frozen=True)
@@ -113,9 +118,8 @@ def best_insertion(
         return None
     gaps = _collect_gaps(routes, now_s)
 
-    prev_nodes, prev_index = np.unique(gaps.prev_node, return_inverse=True)
     pickup_nodes = np.asarray([p.node for p in pickups])
-    to_pickup_s, _ = travel.matrix(prev_nodes, pickup_nodes)
+    to_pickup_s = _to_pickups(travel, routes, pickups, gaps)
     pickup_to_drop_s, _ = travel.matrix(pickup_nodes, np.asarray([dropoff_node]))
     next_nodes = gaps.next_node
     has_next = next_nodes >= 0
@@ -136,7 +140,7 @@ def best_insertion(
     best: Insertion | None = None
     best_key: tuple[int, int, int] | None = None
     for k, option in enumerate(pickups):
-        leg_s = to_pickup_s[prev_index, k].astype(np.int64)
+        leg_s = to_pickup_s[:, k]
         leg_to_drop_s = int(pickup_to_drop_s[k, 0])
         reachable = (leg_s < UNREACHABLE_S) & (leg_to_drop_s < UNREACHABLE_S)
         reachable &= ~has_next | (drop_to_next_s < UNREACHABLE_S)
@@ -167,6 +171,26 @@ def best_insertion(
                     )
                 break
     return best
+
+
+def _to_pickups(
+    travel: TravelModel,
+    routes: list[CourierRoute],
+    pickups: list[PickupOption],
+    gaps: _Gaps,
+) -> np.ndarray:
+    """Return travel times from each gap's previous stop to each pickup."""
+    columns = [p.column for p in pickups]
+    if all(c is not None for c in columns) and all(
+        r.to_depot_s is not None for r in routes
+    ):
+        stacked = np.vstack([r.to_depot_s for r in routes])  # type: ignore[misc]
+        offsets = np.cumsum([0] + [len(r.nodes) + 1 for r in routes[:-1]])
+        rows = offsets[gaps.courier] + gaps.position
+        return stacked[np.ix_(rows, np.asarray(columns))].astype(np.int64)
+    prev_nodes, prev_index = np.unique(gaps.prev_node, return_inverse=True)
+    time_s, _ = travel.matrix(prev_nodes, np.asarray([p.node for p in pickups]))
+    return time_s[prev_index].astype(np.int64)
 
 
 def _collect_gaps(routes: list[CourierRoute], now_s: int) -> _Gaps:
