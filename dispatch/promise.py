@@ -16,6 +16,7 @@ slightly pessimistic.
 """
 
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 
@@ -206,15 +207,17 @@ def _collect_gaps(routes: list[CourierRoute], now_s: int) -> _Gaps:
     service_s = np.zeros((n_couriers, width), dtype=np.int64)
     deadline_s = np.full((n_couriers, width), NO_DEADLINE_S, dtype=np.int64)
     change = np.zeros((n_couriers, width), dtype=np.int64)
-    for c, route in enumerate(routes):
-        n = len(route.nodes)
-        if n:
-            node[c, :n] = route.nodes
-            eta_s[c, :n] = route.eta_s
-            service_s[c, :n] = route.service_s
-            deadline_s[c, :n] = route.deadline_s
-            change[c, :n] = route.load_change
     length = np.asarray([len(r.nodes) for r in routes])
+    row = np.repeat(np.arange(n_couriers), length)
+    col = np.arange(len(row)) - np.repeat(np.cumsum(length) - length, length)
+    for table, field in (
+        (node, "nodes"),
+        (eta_s, "eta_s"),
+        (service_s, "service_s"),
+        (deadline_s, "deadline_s"),
+        (change, "load_change"),
+    ):
+        table[row, col] = list(chain.from_iterable(getattr(r, field) for r in routes))
     first = np.asarray([1 if r.committed and r.nodes else 0 for r in routes])
     start_node = np.asarray([r.node for r in routes], dtype=np.int64)
     start_s = np.maximum(np.asarray([r.available_s for r in routes]), now_s)
