@@ -434,8 +434,14 @@ class Dispatcher:
         if assessment.status is OrderStatus.ACCEPTED:
             self._accept(record, assessment, event.at_s, tx)
         self._state.dirty = True
+        # NOTE: a review reason may quote the address, so it stays out of the log.
         logger.info(
-            "order %s %s: %s", record.id, record.intake_status, record.intake_reason
+            "order %s %s: %s",
+            record.id,
+            record.intake_status,
+            "see its history"
+            if record.intake_status is OrderStatus.NEEDS_REVIEW
+            else record.intake_reason,
         )
         return Outcome(
             event_type=event.type,
@@ -963,11 +969,19 @@ class Dispatcher:
             courier_id: self._reconcile(courier_id, stops, tx, unassigned)
             for courier_id, stops in plan_stops(built, plan, state).items()
         }
+        planned_couriers = {c.id for c in built.problem.couriers}
         for courier in state.couriers.values():
-            if courier.online:
-                routes[courier.id] = self._complete_route(
-                    courier, routes.get(courier.id, []), built
-                )
+            if not courier.online:
+                continue
+            if courier.id not in planned_couriers and not courier.onboard:
+                if courier.committed is not None or courier.route:
+                    off_duty = tx.courier(courier.id)
+                    off_duty.committed, off_duty.route = None, []
+                routes[courier.id] = []
+                continue
+            routes[courier.id] = self._complete_route(
+                courier, routes.get(courier.id, []), built
+            )
 
         for courier_id, stops in routes.items():
             if stops == self.route(courier_id):

@@ -348,3 +348,25 @@ def test_a_journal_failure_undoes_the_change(travel):
     assert dispatcher.state.model_dump_json() == before
     journal.fail = False
     assert dispatcher.apply(order("o1", at_s=60)).status is OrderStatus.ACCEPTED
+
+
+def test_orders_of_a_courier_past_shift_end_move_to_one_on_duty(dispatcher):
+    dispatcher.apply(
+        CourierOnline(
+            courier_id="short",
+            at_s=0,
+            lon=NEAR_A[0],
+            lat=NEAR_A[1],
+            capacity=3,
+            shift_end_s=600,
+        )
+    )
+    dispatcher.apply(order("o1", at_s=10))
+    assert dispatcher.order("o1").courier_id == "short"
+    dispatcher.apply(online("long", at_s=20))
+
+    plan = dispatcher.replan(700)
+
+    assert dispatcher.route("short") == []
+    assert [s.order_id for s in plan.routes["long"]] == ["o1", "o1"]
+    assert dispatcher.order("o1").courier_id == "long"
