@@ -337,8 +337,26 @@ def _contract(n, tails, heads, weights, capacity, settle_limit):
 
 
 @njit(cache=True)
-def _upward(indptr, nbr, w, source, limit, dist, touched, hkeys, hvals):
-    """Return the nodes and distances an upward search from source settles."""
+def _upward(
+    indptr,
+    nbr,
+    w,
+    opp_indptr,
+    opp_nbr,
+    opp_w,
+    source,
+    limit,
+    dist,
+    touched,
+    hkeys,
+    hvals,
+):
+    """Return the nodes and distances an upward search from source settles.
+
+    Stall on demand: a node reached more cheaply through a higher-ranked
+    node (an edge of the opposite direction) is not a meeting point of any
+    shortest path, so it is neither expanded nor returned.
+    """
     out_nodes = np.empty(64, np.int32)
     out_dist = np.empty(64, np.int64)
     count = 0
@@ -349,6 +367,13 @@ def _upward(indptr, nbr, w, source, limit, dist, touched, hkeys, hvals):
     while size > 0:
         d, y, size = _pop(hkeys, hvals, size)
         if d > dist[y]:
+            continue
+        stalled = False
+        for k in range(opp_indptr[y], opp_indptr[y + 1]):
+            if dist[opp_nbr[k]] + opp_w[k] < d:
+                stalled = True
+                break
+        if stalled:
             continue
         if count == out_nodes.size:
             out_nodes = np.concatenate((out_nodes, np.empty(count, np.int32)))
@@ -505,14 +530,10 @@ class HierarchyQuery:
     def weights(self, origins: np.ndarray, destinations: np.ndarray) -> np.ndarray:
         """Return the int64 shortest weights, origins × destinations (INF if none)."""
         h = self.hierarchy
-        forward = [
-            self._space(int(s), self._forward, h.up_indptr, h.up_nbr, h.up_w)
-            for s in origins
-        ]
-        backward = [
-            self._space(int(t), self._backward, h.down_indptr, h.down_nbr, h.down_w)
-            for t in destinations
-        ]
+        up = (h.up_indptr, h.up_nbr, h.up_w)
+        down = (h.down_indptr, h.down_nbr, h.down_w)
+        forward = [self._space(int(s), self._forward, up, down) for s in origins]
+        backward = [self._space(int(t), self._backward, down, up) for t in destinations]
         f_ptr = np.concatenate([[0], np.cumsum([len(f[0]) for f in forward])])
         f_node = (
             np.concatenate([f[0] for f in forward])
@@ -554,18 +575,16 @@ class HierarchyQuery:
         self,
         node: int,
         cache: "OrderedDict[int, tuple[np.ndarray, np.ndarray]]",
-        indptr: np.ndarray,
-        nbr: np.ndarray,
-        w: np.ndarray,
+        graph: tuple[np.ndarray, np.ndarray, np.ndarray],
+        opposite: tuple[np.ndarray, np.ndarray, np.ndarray],
     ) -> tuple[np.ndarray, np.ndarray]:
         space = cache.get(node)
         if space is not None:
             cache.move_to_end(node)
             return space
         space = _upward(
-            indptr,
-            nbr,
-            w,
+            *graph,
+            *opposite,
             node,
             self.limit,
             self._dist,

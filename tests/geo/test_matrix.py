@@ -111,3 +111,20 @@ def test_every_node_reaches_every_other_after_the_component_restriction(small_mo
     time_s, _ = small_model.matrix(nodes, nodes)
 
     assert time_s.max() < geo.UNREACHABLE_S
+
+
+def test_hierarchy_matrix_equals_plain_dijkstra_in_time_and_distance():
+    from scipy.sparse import csgraph, csr_matrix
+
+    city = geo.load_city("demo")
+    graph = city.travel.graph
+    weight = graph.time_s.astype(np.float64) * 2**24 + graph.length_dm
+    n = graph.n_nodes
+    adjacency = csr_matrix((weight, graph.indices, graph.indptr), shape=(n, n))
+    nodes = np.random.default_rng(11).choice(n, 40, replace=False)
+
+    time_s, distance_m = city.travel.matrix(nodes, nodes)
+    plain = csgraph.dijkstra(adjacency, indices=nodes)[:, nodes]
+
+    assert np.array_equal(time_s, plain // 2**24)
+    assert np.array_equal(distance_m, np.rint((plain % 2**24) / 10.0))
