@@ -47,7 +47,7 @@ class IntakeLoad:
     concurrency: int
 
 
-QUICK = IntakeLoad(couriers=30, orders=300, warmup_orders=20, concurrency=8)
+QUICK = IntakeLoad(couriers=20, orders=200, warmup_orders=10, concurrency=8)
 FULL = IntakeLoad(couriers=150, orders=2000, warmup_orders=50, concurrency=16)
 
 
@@ -183,6 +183,7 @@ async def _drive(base_url: str, city_name: str, load: IntakeLoad) -> dict[str, A
             "intake_p50_ms": round(float(np.percentile(latency_ms, 50)), 1),
             "status_codes": {str(code): count for code, count in statuses.items()},
             "orders_in_store": health["orders"],
+            "replans_during_run": health["replans"],
             "replanned_at_s": plan["at_s"] if plan else None,
         },
     }

@@ -67,6 +67,7 @@ class Health(BaseModel):
     city: str
     orders: int
     couriers: int
+    replans: int
 
 
 def _runtime(request: Request) -> DispatchRuntime:
@@ -307,6 +308,7 @@ async def health(request: Request) -> Health:
             city=runtime.settings.city,
             orders=len(d.state.orders),
             couriers=len(d.state.couriers),
+            replans=runtime.replans,
         )
     )
 

@@ -236,7 +236,9 @@ def free_tcp_port() -> int:
 def live_server(db_url: str) -> Iterator[str]:
     """Run the service under a real uvicorn server on 127.0.0.1; yield its URL."""
     store, dispatcher = open_store_dispatcher(db_url)
-    settings = ServiceSettings(city="test", replan_debounce_s=0.2)
+    settings = ServiceSettings(
+        city="test", replan_debounce_s=0.2, solve_in_subprocess=False
+    )
     app = create_app(dispatcher, store, tokens(), settings, street_grid())
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
