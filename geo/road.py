@@ -274,8 +274,14 @@ class RoadTravelModel:
             self._query.clear()
 
     def prepare(self) -> None:
-        """Load or build the contraction hierarchy now instead of on first use."""
-        self._hierarchy_query()
+        """Load or build the contraction hierarchy now instead of on first use.
+
+        Also loads the compiled query kernels (one tiny query), so that the
+        first real matrix is not charged for them.
+        """
+        query = self._hierarchy_query()
+        query.weights(np.array([0]), np.array([0]))
+        query.clear()
 
     def _hierarchy_query(self) -> HierarchyQuery:
         if self._query is None:
