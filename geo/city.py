@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from geo.ch import CH_FORMAT_VERSION
 from geo.errors import MapDataMissingError
 from geo.graph import GRAPH_FORMAT_VERSION, CompactGraph, build_graph
 from geo.osm import read_extracts
@@ -332,7 +333,7 @@ def hierarchy_source(graph: CompactGraph) -> HierarchySource:
     cache_file = graph.meta.get("cache_file")
     if cache_file is None:
         return HierarchySource()
-    return HierarchySource(Path(cache_file).with_suffix(".ch.npz"))
+    return HierarchySource(Path(cache_file).with_suffix(f".ch{CH_FORMAT_VERSION}.npz"))
 
 
 def synthetic_graph(spec: SyntheticCitySpec, profile: TravelProfile) -> CompactGraph:
