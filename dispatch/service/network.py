@@ -25,14 +25,16 @@ def road_network(
         coordinates and CSR adjacency (``lon``, ``lat``, ``indptr``,
         ``indices``) has streets to draw.
     bbox
-        The service area [west, south, east, north]; the graph's extent when
-        ``None``.
+        The service area [west, south, east, north], returned as the extent
+        when there are no streets to draw.
 
     Returns
     -------
     dict
         ``segments``: a list of ``[lon0, lat0, lon1, lat1]``, each road drawn
-        once whatever its directions; ``bbox``: [west, south, east, north].
+        once whatever its directions; ``bbox``: [west, south, east, north] of
+        the streets drawn (the map data often covers less than the service
+        area).
     """
     graph = getattr(travel, "graph", None)
     if graph is None or _planar(graph):
@@ -50,13 +52,14 @@ def road_network(
         [lon[pairs[:, 0]], lat[pairs[:, 0]], lon[pairs[:, 1]], lat[pairs[:, 1]]],
         axis=1,
     ).round(DECIMALS)
-    extent = bbox or (
-        float(lon.min()),
-        float(lat.min()),
-        float(lon.max()),
-        float(lat.max()),
-    )
-    return {"segments": coords.tolist(), "bbox": list(extent)}
+    drawn_lon, drawn_lat = coords[:, [0, 2]], coords[:, [1, 3]]
+    extent = [
+        float(drawn_lon.min()),
+        float(drawn_lat.min()),
+        float(drawn_lon.max()),
+        float(drawn_lat.max()),
+    ]
+    return {"segments": coords.tolist(), "bbox": extent}
 
 
 def _planar(graph: Any) -> bool:
