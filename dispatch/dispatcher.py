@@ -1027,17 +1027,24 @@ class Dispatcher:
         tx: _Transaction,
         unassigned: list[UnassignedOrder],
     ) -> list[Stop]:
-        """Drop planned stops that events since the problem was built made moot."""
+        """Drop planned stops that events since the problem was built made moot.
+
+        A delivery whose pickup is neither on board nor earlier on the same
+        route is a defect of the plan: it is dropped, logged and the order
+        reported unassigned, so no courier is sent to deliver what it lacks.
+        """
         courier = self._state.couriers.get(courier_id)
         if courier is None or not courier.online:
             return []
         kept = []
         dropped: set[str] = set()
+        picked: set[str] = set()
         for stop in stops:
             order = self._state.orders[stop.order_id]
             if stop.kind == "pickup":
                 if order.status not in (OrderStatus.ACCEPTED, OrderStatus.ASSIGNED):
                     continue
+                picked.add(order.id)
                 if not self._move_reservation(order, stop.depot_id, tx):
                     dropped.add(order.id)
                     unassigned.append(
@@ -1056,6 +1063,21 @@ class Dispatcher:
                     and order.id not in courier.onboard
                 )
             ):
+                continue
+            elif order.status is not OrderStatus.PICKED_UP and order.id not in picked:
+                logger.warning(
+                    "plan delivers order %s on courier %s without picking it up; "
+                    "dropped from the plan",
+                    order.id,
+                    courier_id,
+                )
+                unassigned.append(
+                    UnassignedOrder(
+                        order_id=order.id,
+                        reason="invalid_plan",
+                        detail="the plan delivered it before any pickup",
+                    )
+                )
                 continue
             kept.append(stop)
         return kept

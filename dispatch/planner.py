@@ -22,17 +22,39 @@ class Planner(Protocol):
         ...
 
 
+LIVE_TIME_LIMIT_S = 1.0
+"""Solver budget of a live re-plan: the loop must answer within 2 s."""
+LIVE_MAX_MODEL_NODES = 800
+"""Largest problem (routing nodes) handed to OR-Tools' local search live."""
+
+
+def live_solver_params() -> Any:
+    """Return the solver settings of the live loop.
+
+    Notes
+    -----
+    Building and closing the OR-Tools model costs far more than the live
+    budget on large problems: measured here, closing the model of 600 orders
+    with three depot alternatives each (2 321 routing nodes) took 15.8 s, and
+    about 1 s at 950 nodes. Above ``LIVE_MAX_MODEL_NODES`` the solver keeps its
+    own construction and local search, which fit in the budget.
+    """
+    return solver.SolverParams(
+        time_limit_s=LIVE_TIME_LIMIT_S, max_model_nodes=LIVE_MAX_MODEL_NODES
+    )
+
+
 class OrToolsPlanner:
     """Plan with the OR-Tools solver, warm-started from the previous plan.
 
     Parameters
     ----------
     params
-        A ``solver.SolverParams``; the solver's defaults when ``None``.
+        A ``solver.SolverParams``; :func:`live_solver_params` when ``None``.
     """
 
     def __init__(self, params: Any = None) -> None:
-        self.params = params if params is not None else solver.SolverParams()
+        self.params = params if params is not None else live_solver_params()
 
     def plan(self, problem: Problem, previous: Plan | None) -> Plan:
         """Solve ``problem`` within the solver's budget."""
