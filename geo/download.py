@@ -41,7 +41,7 @@ def download_city(definition: CityDefinition, by: str = "place") -> Path:
     if by == "place" and not definition.place:
         raise ValueError(f"city {definition.name} has no place name; use by='bbox'")
     try:
-        if by == "place":
+        if by == "place" and definition.place:
             graph = osmnx.graph_from_place(
                 definition.place, network_type="all", simplify=False, retain_all=True
             )

@@ -93,7 +93,7 @@ def _read_osmium(path: Path) -> RawNetwork:
 
     network = RawNetwork()
 
-    class Handler(osmium.SimpleHandler):  # type: ignore[misc]  # untyped base
+    class Handler(osmium.SimpleHandler):
         def node(self, node: "osmium.osm.Node") -> None:
             if node.tags.get("highway") == "traffic_signals":
                 network.signals.add(node.id)

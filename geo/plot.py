@@ -18,12 +18,14 @@ def draw_route(city: City, path: TravelPath, out: Path) -> None:
 
     graph = city.travel.graph
     tails = graph.tails()
-    segments = np.stack(
-        [
-            np.column_stack([graph.lon[tails], graph.lat[tails]]),
-            np.column_stack([graph.lon[graph.indices], graph.lat[graph.indices]]),
-        ],
-        axis=1,
+    segments = list(
+        np.stack(
+            [
+                np.column_stack([graph.lon[tails], graph.lat[tails]]),
+                np.column_stack([graph.lon[graph.indices], graph.lat[graph.indices]]),
+            ],
+            axis=1,
+        )
     )
     figure, axes = plt.subplots(figsize=(8, 8), dpi=120)
     axes.add_collection(LineCollection(segments, colors="#bbbbbb", linewidths=0.5))
