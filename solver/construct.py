@@ -1,17 +1,16 @@
-"""Regret insertion, vectorised with numpy: the first plan OR-Tools then improves.
+"""Insertion construction: the first plan, which OR-Tools then improves.
 
-Every unrouted order's cheapest feasible insertion into every route is kept in
-a cost matrix; the order with the largest regret (second-best route minus
-best) goes in first, and only the column of the route that changed is
-evaluated again. An insertion is evaluated exactly for all positions at once
-with Savelsbergh's forward time slack: a pickup at position ``i`` and its
-delivery at ``j >= i`` are checked against windows, shift end and the load
-between them.
+Every open order's cheapest feasible insertion into every route is kept in a
+cost table; the cheapest one goes in first (or, with regret construction, the
+order with the largest regret: second-best route minus best), and only the
+route that changed is evaluated again, for the ``ROUTE_CANDIDATES`` open
+orders nearest to it. The exact evaluation of an
+insertion (all pickup alternatives and positions) is in :mod:`solver.kernels`.
 
-Orders that are on time stay on time: a construction insertion may not push
-an already routed delivery past its deadline. A first pass inserts only
-on-time orders; a second pass (soft deadlines) inserts the rest late when that
-costs less than leaving them out.
+Orders that are on time stay on time: an insertion may not push an already
+routed delivery past its deadline. A first pass inserts only on-time orders;
+a second pass (soft deadlines) inserts the rest late when that costs less
+than leaving them out.
 """
 
 import logging
@@ -19,12 +18,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from solver.nodes import NodeKind, Nodes, OrderKind, schedule
-from solver.params import SolverParams
+from solver.kernels import evaluate_orders, route_state
+from solver.nodes import Nodes
+from solver.params import Construction, SolverParams
 
 logger = logging.getLogger(__name__)
 
 INFEASIBLE = np.float64(np.inf)
+ROUTE_CANDIDATES = 48
+"""Orders evaluated per route after each insertion (nearest deliveries)."""
+NO_SECOND_ROUTE_REGRET = 1e18
+"""The regret of an order that fits one route only: it goes in first."""
+
+STATE_ROWS = 8
+"""Rows of a route's state array (see ``kernels.route_state``)."""
 
 
 @dataclass
@@ -36,48 +43,17 @@ class RouteState:
     n_fixed: int
     capacity: int
     base_load: int
-    loc: np.ndarray = field(init=False)
-    start_s: np.ndarray = field(init=False)
-    departure_s: np.ndarray = field(init=False)
-    slack_s: np.ndarray = field(init=False)
-    wait_cum_s: np.ndarray = field(init=False)
-    room_s: np.ndarray = field(init=False)
-    load: np.ndarray = field(init=False)
+    state: np.ndarray = field(init=False)
 
     def refresh(self, nodes: Nodes) -> None:
         """Recompute schedule, forward time slack and loads after a change."""
         route = np.asarray(self.route, dtype=np.int64)
-        arrival, start, departure = schedule(nodes, self.route)
-        latest = nodes.latest_s[route].copy()
-        is_delivery = nodes.kind[route] == NodeKind.DELIVERY
-        keep = np.maximum(nodes.deadline_s[route], start)
-        latest[is_delivery] = np.minimum(latest[is_delivery], keep[is_delivery])
-        room = latest - start
-        wait = start - arrival
-        slack = np.empty(len(route), dtype=np.int64)
-        slack[-1] = room[-1]
-        for k in range(len(route) - 2, -1, -1):
-            slack[k] = min(room[k], wait[k + 1] + slack[k + 1])
-
-        kind = nodes.kind[route]
-        order = nodes.order[route]
-        start_loaded = np.zeros(len(route), dtype=bool)
-        has_order = order >= 0
-        start_loaded[has_order] = (
-            nodes.order_kind[order[has_order]] == OrderKind.START_LOADED
-        )
-        size = nodes.size[route]
-        change = np.where(kind == NodeKind.PICKUP, size, 0)
-        change -= np.where(kind == NodeKind.DELIVERY, size, 0)
-        initial = self.base_load + int(size[start_loaded].sum())
-
-        self.loc = nodes.loc[route]
-        self.start_s = start
-        self.departure_s = departure
-        self.slack_s = slack
-        self.wait_cum_s = np.cumsum(wait)
-        self.room_s = room
-        self.load = initial + np.cumsum(change)
+        self.state = np.empty((STATE_ROWS, len(route)), dtype=np.int64)
+        route_state(
+            route, nodes.travel_s, nodes.loc, nodes.service_s, nodes.earliest_s,
+            nodes.latest_s, nodes.deadline_s, nodes.is_delivery, nodes.load_change,
+            nodes.start_load_size, self.base_load, self.state,
+        )  # fmt: skip
 
     @property
     def inner(self) -> list[int]:
@@ -114,240 +90,55 @@ def new_routes(nodes: Nodes, capacities: np.ndarray) -> list[RouteState]:
 
 def evaluate(
     nodes: Nodes,
-    state: RouteState,
+    route: RouteState,
     orders: np.ndarray,
     params: SolverParams,
-    allow_late: bool,
+    latest_new: np.ndarray,
     current_vehicle: np.ndarray,
+    limit: int | None = None,
 ) -> Insertion:
-    """Return the cheapest feasible insertion of each order into one route."""
+    """Return the cheapest feasible insertion of each order into one route.
+
+    ``latest_new`` is the latest start of service allowed for inserted nodes.
+    With ``limit``, only the ``limit`` orders whose delivery lies nearest the
+    route are evaluated; the others are reported infeasible for this route.
+    """
     n_orders = len(orders)
-    cost = np.full(n_orders, INFEASIBLE)
-    pickup_pos = np.full(n_orders, -1, dtype=np.int64)
-    delivery_pos = np.full(n_orders, -1, dtype=np.int64)
-    pickup_node = np.full(n_orders, -1, dtype=np.int64)
-    if n_orders == 0:
-        return Insertion(cost, pickup_pos, delivery_pos, pickup_node)
-
-    delivery = nodes.order_delivery[orders]
-    allowed = (nodes.vehicle[delivery] < 0) | (nodes.vehicle[delivery] == state.vehicle)
-    pd = (nodes.order_kind[orders] == OrderKind.PICKUP_DELIVERY) & ~(
-        nodes.pickup_committed[orders]
-    )
-    single = allowed & ~pd
-    paired = allowed & pd
-
-    if single.any():
-        idx = np.flatnonzero(single)
-        c, pos = _evaluate_single(nodes, state, orders[idx], allow_late, params)
-        cost[idx], delivery_pos[idx] = c, pos
-    if paired.any():
-        idx = np.flatnonzero(paired)
-        c, ip, jp, pn = _evaluate_paired(nodes, state, orders[idx], allow_late, params)
-        cost[idx], pickup_pos[idx], delivery_pos[idx], pickup_node[idx] = c, ip, jp, pn
-
-    moved = (current_vehicle[orders] >= 0) & (current_vehicle[orders] != state.vehicle)
+    cost = np.empty(n_orders)
+    pickup_pos = np.empty(n_orders, dtype=np.int64)
+    delivery_pos = np.empty(n_orders, dtype=np.int64)
+    pickup_node = np.empty(n_orders, dtype=np.int64)
+    evaluate_orders(
+        nodes.travel_s, nodes.loc, nodes.service_s, nodes.earliest_s, latest_new,
+        nodes.deadline_s, nodes.size, nodes.vehicle, route.state, route.n_fixed,
+        route.capacity, route.vehicle, orders, nodes.order_delivery, nodes.order_mode,
+        nodes.pickup_ptr, nodes.pickup_nodes, limit or 0,
+        float(params.lateness_cost_per_s), cost, pickup_pos, delivery_pos,
+        pickup_node,
+    )  # fmt: skip
+    moved = (current_vehicle[orders] >= 0) & (current_vehicle[orders] != route.vehicle)
     cost[moved] += params.reassign_penalty
-    if len(state.route) == 2 + state.n_fixed and state.n_fixed == 0:
+    if len(route.route) == 2:
         cost += params.courier_cost
     return Insertion(cost, pickup_pos, delivery_pos, pickup_node)
 
 
-def _new_latest(nodes: Nodes, node: np.ndarray, allow_late: bool) -> np.ndarray:
-    latest = nodes.latest_s[node]
+def latest_for_new(nodes: Nodes, allow_late: bool) -> np.ndarray:
+    """Return the latest start of inserted nodes: deadlines too unless late is ok."""
     if allow_late:
-        return latest
-    return np.minimum(latest, nodes.deadline_s[node])
-
-
-def _lateness_cost(
-    nodes: Nodes, node: np.ndarray, start_s: np.ndarray, params: SolverParams
-) -> np.ndarray:
-    late_s = np.maximum(start_s - nodes.deadline_s[node][:, None], 0)
-    return late_s.astype(np.float64) * params.lateness_cost_per_s
-
-
-def _evaluate_single(
-    nodes: Nodes,
-    state: RouteState,
-    orders: np.ndarray,
-    allow_late: bool,
-    params: SolverParams,
-) -> tuple[np.ndarray, np.ndarray]:
-    travel = nodes.travel_s
-    u = nodes.order_delivery[orders]
-    lu = nodes.loc[u][:, None]
-    pos = np.arange(state.n_fixed, len(state.route) - 1)
-    la, lb = state.loc[pos][None, :], state.loc[pos + 1][None, :]
-
-    arrive_u = state.departure_s[pos][None, :] + travel[la, lu]
-    start_u = np.maximum(arrive_u, nodes.earliest_s[u][:, None])
-    ok = start_u <= _new_latest(nodes, u, allow_late)[:, None]
-    arrive_b = start_u + nodes.service_s[u][:, None] + travel[lu, lb]
-    delay = np.maximum(arrive_b - state.start_s[pos + 1][None, :], 0)
-    ok &= delay <= state.slack_s[pos + 1][None, :]
-
-    start_loaded = nodes.order_kind[orders] == OrderKind.START_LOADED
-    prefix_load = np.maximum.accumulate(state.load)[pos]
-    fits = prefix_load[None, :] + nodes.size[u][:, None] <= state.capacity
-    ok &= fits | ~start_loaded[:, None]
-
-    detour = travel[la, lu] + travel[lu, lb] - travel[la, lb]
-    cost = detour.astype(np.float64) + _lateness_cost(nodes, u, start_u, params)
-    cost[~ok] = INFEASIBLE
-    best = np.argmin(cost, axis=1)
-    rows = np.arange(len(orders))
-    return cost[rows, best], pos[best]
-
-
-def _evaluate_paired(
-    nodes: Nodes,
-    state: RouteState,
-    orders: np.ndarray,
-    allow_late: bool,
-    params: SolverParams,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    n_orders = len(orders)
-    best_cost = np.full(n_orders, INFEASIBLE)
-    best_i = np.full(n_orders, -1, dtype=np.int64)
-    best_j = np.full(n_orders, -1, dtype=np.int64)
-    best_p = np.full(n_orders, -1, dtype=np.int64)
-
-    n_alt = max(len(nodes.order_pickups[o]) for o in orders)
-    for a in range(n_alt):
-        has = np.array([len(nodes.order_pickups[o]) > a for o in orders])
-        if not has.any():
-            continue
-        sub = orders[has]
-        p = np.array([nodes.order_pickups[o][a] for o in sub], dtype=np.int64)
-        cost, i, j = _evaluate_pair(nodes, state, sub, p, allow_late, params)
-        rows = np.flatnonzero(has)
-        better = cost < best_cost[rows]
-        rows = rows[better]
-        best_cost[rows] = cost[better]
-        best_i[rows], best_j[rows], best_p[rows] = i[better], j[better], p[better]
-    return best_cost, best_i, best_j, best_p
-
-
-def _evaluate_pair(
-    nodes: Nodes,
-    state: RouteState,
-    orders: np.ndarray,
-    p: np.ndarray,
-    allow_late: bool,
-    params: SolverParams,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Best (cost, pickup position, delivery position) for one pickup node each.
-
-    Position ``k`` inserts after route node ``k``. Shapes: orders x i x j.
-    """
-    travel = nodes.travel_s
-    d = nodes.order_delivery[orders]
-    lp, ld = nodes.loc[p][:, None], nodes.loc[d][:, None]
-    pos = np.arange(state.n_fixed, len(state.route) - 1)
-    li, ln = state.loc[pos][None, :], state.loc[pos + 1][None, :]
-    size = nodes.size[p][:, None]
-    latest_d = _new_latest(nodes, d, allow_late)[:, None]
-
-    arrive_p = state.departure_s[pos][None, :] + travel[li, lp]
-    start_p = np.maximum(arrive_p, nodes.earliest_s[p][:, None])
-    ok_p = start_p <= nodes.latest_s[p][:, None]
-    depart_p = start_p + nodes.service_s[p][:, None]
-    detour_p = travel[li, lp] + travel[lp, ln] - travel[li, ln]
-
-    # Delivery right after the pickup (j == i).
-    start_d = np.maximum(depart_p + travel[lp, ld], nodes.earliest_s[d][:, None])
-    arrive_n = start_d + nodes.service_s[d][:, None] + travel[ld, ln]
-    delay = np.maximum(arrive_n - state.start_s[pos + 1][None, :], 0)
-    ok_same = ok_p & (start_d <= latest_d) & (delay <= state.slack_s[pos + 1][None, :])
-    ok_same &= state.load[pos][None, :] + size <= state.capacity
-    same = (travel[lp, ld] + travel[ld, ln] - travel[lp, ln]).astype(np.float64)
-    same = same + (travel[li, lp] + travel[lp, ln] - travel[li, ln])
-    same = same + _lateness_cost(nodes, d, start_d, params)
-    same[~ok_same] = INFEASIBLE
-
-    # Delivery later (j > i): the pickup delays node i+1 by delay1, which the
-    # waiting between i+1 and j absorbs.
-    n_pos = len(pos)
-    best_same = np.argmin(same, axis=1)
-    rows = np.arange(len(orders))
-    cost_same = same[rows, best_same]
-    if n_pos < 2:
-        return cost_same, pos[best_same], pos[best_same]
-
-    delay1 = np.maximum(
-        depart_p + travel[lp, ln] - state.start_s[pos + 1][None, :], 0
-    )  # orders x i
-    wc = state.wait_cum_s
-    gap = wc[pos][None, :] - wc[pos + 1][:, None]  # i x j: waits between i+1 and j
-    later = pos[None, :] > pos[:, None]  # i x j
-    room = state.room_s + wc
-    run_min = _running_min(room[pos], later)  # min over m in i+1..j
-    delay_j = np.maximum(delay1[:, :, None] - gap[None, :, :], 0)  # o x i x j
-    ok = ok_p[:, :, None] & later[None, :, :]
-    ok &= (delay1 + wc[pos + 1][None, :])[:, :, None] <= run_min[None, :, :]
-
-    lj, lk = state.loc[pos], state.loc[pos + 1]
-    depart_j = state.departure_s[pos][None, None, :] + delay_j
-    arrive_d = depart_j + travel[lj[None, :], ld][:, None, :]
-    start_d2 = np.maximum(arrive_d, nodes.earliest_s[d][:, None, None])
-    ok &= start_d2 <= latest_d[:, :, None]
-    arrive_k = (
-        start_d2
-        + nodes.service_s[d][:, None, None]
-        + travel[ld, lk[None, :]][:, None, :]
-    )
-    delay_k = np.maximum(arrive_k - state.start_s[pos + 1][None, None, :], 0)
-    ok &= delay_k <= state.slack_s[pos + 1][None, None, :]
-    run_max = _running_max(state.load[pos], later | np.eye(n_pos, dtype=bool))
-    ok &= (run_max[None, :, :] + size[:, :, None]) <= state.capacity
-
-    detour_d = (
-        travel[lj[None, :], ld] + travel[ld, lk[None, :]] - travel[lj, lk][None, :]
-    )
-    cost = (detour_p[:, :, None] + detour_d[:, None, :]).astype(np.float64)
-    late_s = np.maximum(start_d2 - nodes.deadline_s[d][:, None, None], 0)
-    cost += late_s * float(params.lateness_cost_per_s)
-    cost[~ok] = INFEASIBLE
-    flat = cost.reshape(len(orders), -1)
-    best = np.argmin(flat, axis=1)
-    cost_later = flat[rows, best]
-    bi, bj = np.divmod(best, n_pos)
-
-    use_same = cost_same <= cost_later
-    cost_out = np.where(use_same, cost_same, cost_later)
-    i_out = np.where(use_same, pos[best_same], pos[bi])
-    j_out = np.where(use_same, pos[best_same], pos[bj])
-    return cost_out, i_out, j_out
-
-
-def _running_min(values: np.ndarray, later: np.ndarray) -> np.ndarray:
-    """Return m[i, j] = min(values[i+1..j]) for j > i (inf elsewhere)."""
-    n = len(values)
-    shifted = np.where(later, values[None, :], np.iinfo(np.int64).max)
-    return np.minimum.accumulate(shifted, axis=1).reshape(n, n)
-
-
-def _running_max(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Return m[i, j] = max(values[i..j]) for j >= i."""
-    shifted = np.where(mask, values[None, :], np.iinfo(np.int64).min)
-    return np.maximum.accumulate(shifted, axis=1)
+        return nodes.latest_s
+    on_time = np.minimum(nodes.latest_s, nodes.deadline_s)
+    return np.where(nodes.is_delivery, on_time, nodes.latest_s)
 
 
 def apply_insertion(
-    nodes: Nodes, state: RouteState, order: int, ins: Insertion, k: int
+    nodes: Nodes, route: RouteState, order: int, pickup: int, i: int, j: int
 ) -> None:
-    """Insert order ``order`` (row ``k`` of ``ins``) into the route."""
-    delivery = int(nodes.order_delivery[order])
-    i, j = int(ins.pickup_pos[k]), int(ins.delivery_pos[k])
-    pd = nodes.order_kind[order] == OrderKind.PICKUP_DELIVERY
-    if pd and not nodes.pickup_committed[order]:
-        pickup = int(ins.pickup_node[k])
-        state.route.insert(j + 1, delivery)
-        state.route.insert(i + 1, pickup)
-    else:
-        state.route.insert(j + 1, delivery)
-    state.refresh(nodes)
+    """Insert an order: its delivery after node ``j``, its pickup after ``i``."""
+    route.route.insert(j + 1, int(nodes.order_delivery[order]))
+    if pickup >= 0:
+        route.route.insert(i + 1, pickup)
+    route.refresh(nodes)
 
 
 def insert_orders(
@@ -362,76 +153,113 @@ def insert_orders(
     for allow_late in (False, True):
         if allow_late and params.hard_deadlines:
             break
-        remaining = _regret_pass(
-            nodes, routes, remaining, params, allow_late, current_vehicle
-        )
+        if remaining.size == 0 or not routes:
+            break
+        table = _Table(nodes, routes, remaining, params, allow_late, current_vehicle)
+        remaining = table.run()
     return remaining
 
 
-def _regret_pass(
-    nodes: Nodes,
-    routes: list[RouteState],
-    orders: np.ndarray,
-    params: SolverParams,
-    allow_late: bool,
-    current_vehicle: np.ndarray,
-) -> np.ndarray:
-    n_orders, n_routes = len(orders), len(routes)
-    if n_orders == 0 or n_routes == 0:
-        return orders
-    penalty = nodes.penalty[orders].astype(np.float64)
-    penalty[penalty < 0] = np.inf
-    cost = np.full((n_orders, n_routes), INFEASIBLE)
-    found: list[Insertion] = []
-    for r, state in enumerate(routes):
-        ins = evaluate(nodes, state, orders, params, allow_late, current_vehicle)
-        cost[:, r] = ins.cost
-        found.append(ins)
-    pickup_pos = np.stack([f.pickup_pos for f in found], axis=1)
-    delivery_pos = np.stack([f.delivery_pos for f in found], axis=1)
-    pickup_node = np.stack([f.pickup_node for f in found], axis=1)
-    cost[cost >= penalty[:, None]] = INFEASIBLE
+class _Table:
+    """Best insertion of every open order into every route, and the regret loop."""
 
-    open_ = np.ones(n_orders, dtype=bool)
-    while True:
-        live = np.flatnonzero(open_ & np.isfinite(cost).any(axis=1))
-        if live.size == 0:
-            break
-        sub = cost[live]
-        if n_routes > 1:
-            two = np.partition(sub, 1, axis=1)[:, :2]
-            regret = np.where(np.isfinite(two[:, 1]), two[:, 1] - two[:, 0], 1e18)
-        else:
-            regret = np.zeros(len(live))
-        best_cost = sub.min(axis=1)
-        pick = np.lexsort((best_cost, -regret))[0]
-        k = live[pick]
-        r = int(np.argmin(cost[k]))
-        ins = Insertion(
-            cost[k : k + 1, r],
-            pickup_pos[k : k + 1, r],
-            delivery_pos[k : k + 1, r],
-            pickup_node[k : k + 1, r],
+    def __init__(
+        self,
+        nodes: Nodes,
+        routes: list[RouteState],
+        orders: np.ndarray,
+        params: SolverParams,
+        allow_late: bool,
+        current_vehicle: np.ndarray,
+    ) -> None:
+        self.nodes, self.routes, self.orders = nodes, routes, orders
+        self.params, self.allow_late = params, allow_late
+        self.current_vehicle = current_vehicle
+        self.latest_new = latest_for_new(nodes, allow_late)
+        penalty = nodes.penalty[orders].astype(np.float64)
+        penalty[penalty < 0] = np.inf
+        self.penalty = penalty
+
+        shape = (len(orders), len(routes))
+        self.cost = np.full(shape, INFEASIBLE)
+        self.pickup_pos = np.full(shape, -1, dtype=np.int64)
+        self.delivery_pos = np.full(shape, -1, dtype=np.int64)
+        self.pickup_node = np.full(shape, -1, dtype=np.int64)
+        self.best = np.full(len(orders), INFEASIBLE)
+        self.second = np.full(len(orders), INFEASIBLE)
+        self.open = np.ones(len(orders), dtype=bool)
+
+    def run(self) -> np.ndarray:
+        """Insert open orders until none fits; return those left out."""
+        self._fill_all(np.arange(len(self.orders)))
+        exhaustive = True
+        while True:
+            live = np.flatnonzero(self.open & np.isfinite(self.best))
+            if live.size == 0:
+                # Pruned evaluations may hide a feasible route: look at every
+                # route again for the orders still out, once per change.
+                stuck = np.flatnonzero(self.open)
+                if stuck.size == 0 or exhaustive:
+                    break
+                self._fill_all(stuck)
+                exhaustive = True
+                continue
+            k = self._choose(live)
+            r = int(np.argmin(self.cost[k]))
+            apply_insertion(
+                self.nodes, self.routes[r], int(self.orders[k]),
+                int(self.pickup_node[k, r]), int(self.pickup_pos[k, r]),
+                int(self.delivery_pos[k, r]),
+            )  # fmt: skip
+            self.open[k] = False
+            self.cost[k] = INFEASIBLE
+            self.best[k] = self.second[k] = INFEASIBLE
+            exhaustive = False
+            still = np.flatnonzero(self.open)
+            if still.size:
+                self._fill(still, r, ROUTE_CANDIDATES)
+        logger.debug(
+            "regret pass (late=%s): %d of %d orders inserted",
+            self.allow_late,
+            int((~self.open).sum()),
+            len(self.orders),
         )
-        apply_insertion(nodes, routes[r], int(orders[k]), ins, 0)
-        open_[k] = False
-        cost[k] = INFEASIBLE
+        return self.orders[self.open]
 
-        still = np.flatnonzero(open_)
-        if still.size:
-            fresh = evaluate(
-                nodes, routes[r], orders[still], params, allow_late, current_vehicle
-            )
-            column = fresh.cost
-            column[column >= penalty[still]] = INFEASIBLE
-            cost[still, r] = column
-            pickup_pos[still, r] = fresh.pickup_pos
-            delivery_pos[still, r] = fresh.delivery_pos
-            pickup_node[still, r] = fresh.pickup_node
-    logger.debug(
-        "regret pass (late=%s): %d of %d orders inserted",
-        allow_late,
-        int((~open_).sum()),
-        n_orders,
-    )
-    return orders[open_]
+    def _choose(self, live: np.ndarray) -> int:
+        """Return the open order to insert next."""
+        best = self.best[live]
+        if self.params.construction is Construction.CHEAPEST:
+            return int(live[np.argmin(best)])
+        regret = np.where(
+            np.isfinite(self.second[live]),
+            self.second[live] - best,
+            NO_SECOND_ROUTE_REGRET,
+        )
+        return int(live[np.lexsort((best, -regret))[0]])
+
+    def _fill_all(self, rows: np.ndarray) -> None:
+        for r in range(len(self.routes)):
+            self._fill(rows, r, None)
+
+    def _fill(self, rows: np.ndarray, r: int, limit: int | None) -> None:
+        """Evaluate some orders (row indices) into route ``r``."""
+        found = evaluate(
+            self.nodes, self.routes[r], self.orders[rows], self.params,
+            self.latest_new, self.current_vehicle, limit,
+        )  # fmt: skip
+        column = found.cost
+        column[column >= self.penalty[rows]] = INFEASIBLE
+        changed = rows[column != self.cost[rows, r]]
+        self.cost[rows, r] = column
+        self.pickup_pos[rows, r] = found.pickup_pos
+        self.delivery_pos[rows, r] = found.delivery_pos
+        self.pickup_node[rows, r] = found.pickup_node
+        if changed.size == 0:
+            return
+        if len(self.routes) == 1:
+            self.best[changed] = self.cost[changed, 0]
+            return
+        two = np.partition(self.cost[changed], 1, axis=1)
+        self.best[changed] = two[:, 0]
+        self.second[changed] = two[:, 1]

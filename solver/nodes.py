@@ -11,6 +11,7 @@ from enum import IntEnum
 
 import numpy as np
 
+from solver.kernels import MODE_DELIVERY_ONLY, MODE_PAIRED, MODE_START_LOADED
 from solver.params import SolverParams
 from solver.problem import CommittedStop, Problem, StopKind
 
@@ -58,9 +59,14 @@ class Nodes:
         nodes.
     committed
         Per courier, its committed nodes in order.
-    pickup_committed
-        Per order, whether a committed stop already picks it up (only its
-        delivery remains to place).
+    is_delivery, load_change, start_load_size
+        Per node: a delivery?, the load it adds (pickup) or removes
+        (delivery), and the size it loads at the route start.
+    order_mode
+        Per order, how the construction inserts it (``kernels.MODE_*``).
+    pickup_ptr, pickup_nodes
+        The pickup nodes of order ``o`` are
+        ``pickup_nodes[pickup_ptr[o]:pickup_ptr[o + 1]]``.
     start_load
         Per courier, the size of its on-board orders.
     penalty
@@ -84,10 +90,15 @@ class Nodes:
     order_delivery: np.ndarray
     order_pickups: tuple[tuple[int, ...], ...]
     committed: tuple[tuple[int, ...], ...]
-    pickup_committed: np.ndarray
     start_load: np.ndarray
     penalty: np.ndarray
     horizon_s: int
+    is_delivery: np.ndarray
+    load_change: np.ndarray
+    start_load_size: np.ndarray
+    order_mode: np.ndarray
+    pickup_ptr: np.ndarray
+    pickup_nodes: np.ndarray
 
     @property
     def n_vehicles(self) -> int:
@@ -188,6 +199,7 @@ def build_nodes(problem: Problem, params: SolverParams) -> Nodes:
             penalty[i] = -1
 
     table = np.array(rows, dtype=np.int64).reshape(-1, 10)
+    derived = _derived(table, order_kind, order_pickups, committed_ids, problem)
     committed = tuple(
         tuple(_committed_node(problem, s, order_delivery, order_pickups)
               for s in c.committed)
@@ -214,16 +226,10 @@ def build_nodes(problem: Problem, params: SolverParams) -> Nodes:
         order_delivery=order_delivery,
         order_pickups=tuple(order_pickups),
         committed=committed,
-        pickup_committed=np.array(
-            [
-                any(n in order_pickups[i] for chain in committed for n in chain)
-                for i in range(len(problem.orders))
-            ],
-            dtype=bool,
-        ).reshape(len(problem.orders)),
         start_load=start_load.reshape(n_vehicles),
         penalty=penalty,
         horizon_s=horizon_s,
+        **derived,
     )
     _extend_shifts_for_commitments(nodes)
     return nodes
@@ -262,6 +268,40 @@ def _extend_shifts_for_commitments(nodes: Nodes) -> None:
         end = nodes.end(v)
         if arrival[-1] > nodes.latest_s[end]:
             nodes.latest_s[end] = arrival[-1]
+
+
+def _derived(
+    table: np.ndarray,
+    order_kind: np.ndarray,
+    order_pickups: list[tuple[int, ...]],
+    committed_ids: dict[tuple[str, StopKind, int], int],
+    problem: Problem,
+) -> dict[str, np.ndarray]:
+    """Return the arrays the compiled construction reads."""
+    kind, order, size = table[:, 6], table[:, 7], table[:, 5]
+    is_delivery = kind == NodeKind.DELIVERY
+    load_change = np.where(kind == NodeKind.PICKUP, size, 0) - np.where(
+        is_delivery, size, 0
+    )
+    start_loaded = np.zeros(len(table), dtype=bool)
+    has_order = order >= 0
+    start_loaded[has_order] = order_kind[order[has_order]] == OrderKind.START_LOADED
+    picked = {key[0] for key in committed_ids if key[1] is StopKind.PICKUP}
+    mode = np.full(len(order_kind), MODE_DELIVERY_ONLY, dtype=np.int64)
+    mode[order_kind == OrderKind.START_LOADED] = MODE_START_LOADED
+    for i, o in enumerate(problem.orders):
+        if order_kind[i] == OrderKind.PICKUP_DELIVERY and o.id not in picked:
+            mode[i] = MODE_PAIRED
+    counts = np.array([len(p) for p in order_pickups], dtype=np.int64)
+    flat = [n for p in order_pickups for n in p]
+    return {
+        "is_delivery": is_delivery,
+        "load_change": load_change.astype(np.int64),
+        "start_load_size": np.where(start_loaded & is_delivery, size, 0),
+        "order_mode": mode,
+        "pickup_ptr": np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+        "pickup_nodes": np.array(flat, dtype=np.int64).reshape(len(flat)),
+    }
 
 
 def _committed_node(

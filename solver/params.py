@@ -17,6 +17,15 @@ class Metaheuristic(StrEnum):
     GREEDY_DESCENT = "greedy_descent"
 
 
+class Construction(StrEnum):
+    """Which open order the construction inserts next."""
+
+    CHEAPEST = "cheapest"
+    """The one with the cheapest insertion anywhere: serves the most on time."""
+    REGRET = "regret"
+    """The one that loses most if its best route fills up (regret-2)."""
+
+
 class SolverParams(BaseModel):
     """Weights and budget of one solve; frozen and validated.
 
@@ -45,6 +54,7 @@ class SolverParams(BaseModel):
     reassign_penalty: int = Field(default=600, ge=0)
     courier_cost: int = Field(default=1, ge=0)
     hard_deadlines: bool = False
+    construction: Construction = Construction.CHEAPEST
     metaheuristic: Metaheuristic = Metaheuristic.GUIDED_LOCAL_SEARCH
     improve: bool = Field(
         default=True,
