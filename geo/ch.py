@@ -20,6 +20,7 @@ searches only from new stops.
 import logging
 import os
 import tempfile
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -511,6 +512,10 @@ class HierarchyQuery:
         Searches stop beyond this weight (the horizon).
     max_cached
         Search spaces kept per direction (least recently used evicted).
+
+    Notes
+    -----
+    Queries share scratch arrays; a lock serialises concurrent callers.
     """
 
     def __init__(self, hierarchy: Hierarchy, limit: int, max_cached: int = 50_000):
@@ -524,11 +529,16 @@ class HierarchyQuery:
             max(hierarchy.up_nbr.size, hierarchy.down_nbr.size) + 16, np.int64
         )
         self._hvals = np.empty(self._hkeys.size, np.int32)
+        self._lock = threading.Lock()
         self._forward: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._backward: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
 
     def weights(self, origins: np.ndarray, destinations: np.ndarray) -> np.ndarray:
         """Return the int64 shortest weights, origins × destinations (INF if none)."""
+        with self._lock:
+            return self._weights(origins, destinations)
+
+    def _weights(self, origins: np.ndarray, destinations: np.ndarray) -> np.ndarray:
         h = self.hierarchy
         up = (h.up_indptr, h.up_nbr, h.up_w)
         down = (h.down_indptr, h.down_nbr, h.down_w)

@@ -221,6 +221,7 @@ def load_city(
     paths = city_input_files(definition)
     graph = graph_from_files(name, paths, profile)
     travel = _travel(graph, name, profile, False, horizon_s, max_snap_m)
+    _warn_off_network_depots(definition, travel)
     return City(
         name=definition.name,
         display_name=definition.display_name,
@@ -231,6 +232,31 @@ def load_city(
         travel=travel,
         sources=tuple(str(p) for p in paths),
     )
+
+
+def _warn_off_network_depots(
+    definition: CityDefinition, travel: RoadTravelModel
+) -> None:
+    """Log a warning for each depot that is not on the mode's routable graph."""
+    for depot in definition.depots:
+        try:
+            snapped = travel.snap(np.array([[depot.lon, depot.lat]]))
+        except ValueError as error:
+            logger.warning(
+                "depot %s of %s is off the network: %s",
+                depot.id,
+                definition.name,
+                error,
+            )
+            continue
+        if snapped.distance_m[0] > 50.0:
+            logger.warning(
+                "depot %s of %s is %.0f m from the nearest %s node",
+                depot.id,
+                definition.name,
+                snapped.distance_m[0],
+                travel.name,
+            )
 
 
 def download_path(name: str) -> Path:

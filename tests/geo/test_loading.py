@@ -160,14 +160,23 @@ def test_pbf_geojson_and_graphml_give_the_same_town_as_osm_xml(
         assert np.abs(corner_times(graph) - expected).max() <= 1, path.name
 
 
-def test_real_city_extract_loads_and_reports_what_was_dropped():
-    if not (geo.settings.data_dir() / "osm" / "shanghai").is_dir():
-        pytest.skip("no Shanghai extract under ONEHOUR_DATA_DIR/osm/shanghai")
-    city = geo.load_city("shanghai")
+@pytest.mark.parametrize(
+    ("name", "first_file"),
+    [
+        ("beijing", "sumoTrajectoryData_region5.osm"),
+        ("shanghai", "le-degn-system_shanghai.osm"),
+        ("guangzhou", "huacheng-highways.geojson"),
+    ],
+)
+def test_real_city_extract_loads_and_reports_what_was_dropped(name, first_file):
+    if not (geo.settings.data_dir() / "osm" / name).is_dir():
+        pytest.skip(f"no extract under ONEHOUR_DATA_DIR/osm/{name}")
+    city = geo.load_city(name)
     info = city.info
 
     assert info["nodes"] > 500 and info["edges"] > info["nodes"]
     assert 0.0 < info["dropped_node_share"] < 0.6
     assert info["nodes_before_scc"] > info["nodes"]
-    assert city_definition("shanghai").bbox == city.bbox
-    assert os.path.basename(info["sources"][0]) == "le-degn-system_shanghai.osm"
+    assert info["road_km"] > 5.0
+    assert city_definition(name).bbox == city.bbox
+    assert os.path.basename(info["sources"][0]) == first_file
