@@ -78,6 +78,9 @@ from solver.problem import Plan
 
 logger = logging.getLogger(__name__)
 
+MAX_CACHED_ROWS = 100_000
+"""Network nodes whose travel times to the depots are kept for promises."""
+
 
 class Journal(Protocol):
     """Durable record of events; the service's store implements it."""
@@ -245,6 +248,7 @@ class Dispatcher:
         self._courier_node: dict[str, int] = {}
         self._route_cache: dict[str, tuple[int, CourierRoute]] = {}
         self._depot_column: dict[str, int] = {}
+        self._to_depot_rows: dict[int, np.ndarray] = {}
         self._depot_nodes = np.zeros(0, dtype=np.int64)
         self._snap_depots()
         self._handlers: dict[type, Callable[[Any, _Transaction], Outcome]] = {
@@ -854,8 +858,7 @@ class Dispatcher:
         sizes = [orders[s.order_id].size for s in stops]
         pickups = [s.kind == "pickup" for s in stops]
         stop_nodes = tuple(nodes.of_stop(s) for s in stops)
-        origins = np.asarray((self._courier_node[courier.id], *stop_nodes))
-        to_depot_s, _ = self.travel.matrix(origins, self._depot_nodes)
+        to_depot_s = self._to_depots((self._courier_node[courier.id], *stop_nodes))
         return CourierRoute(
             courier_id=courier.id,
             node=self._courier_node[courier.id],
@@ -878,6 +881,18 @@ class Dispatcher:
             committed=courier.committed is not None,
             to_depot_s=to_depot_s,
         )
+
+    def _to_depots(self, origins: tuple[int, ...]) -> np.ndarray:
+        """Return travel times from each origin node to each depot (rows cached)."""
+        cache = self._to_depot_rows
+        missing = sorted({n for n in origins if n not in cache})
+        if missing:
+            time_s, _ = self.travel.matrix(np.asarray(missing), self._depot_nodes)
+            for node, row in zip(missing, time_s, strict=True):
+                cache[node] = row
+            while len(cache) > MAX_CACHED_ROWS:
+                del cache[next(iter(cache))]
+        return np.stack([cache[n] for n in origins])
 
     def _new_order(self, event: OrderPlaced, assessment: _Assessment) -> OrderRecord:
         history = [

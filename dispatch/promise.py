@@ -12,7 +12,9 @@ Notes
 Pickup and delivery are inserted next to each other, never with other stops
 between them; the re-plan finds interleaved routes. Waiting time after an
 insertion point is not used to absorb the detour, so the on-time check is
-slightly pessimistic.
+slightly pessimistic. Gaps inside routes are priced exactly only for the most
+promising few (:data:`MAX_INNER_GAPS`); appending at a route's end is always
+priced.
 """
 
 from dataclasses import dataclass
@@ -25,6 +27,8 @@ from geo.travel_model import UNREACHABLE_S, TravelModel
 _NO_SLACK_LIMIT = np.iinfo(np.int64).max // 4
 
 
+MAX_INNER_GAPS = 48
+"""Gaps inside routes whose detour a promise prices exactly (per criterion)."""
 NO_DEADLINE_S = np.iinfo(np.int64).max // 4
 """Deadline of a stop that has none (a pickup)."""
 
@@ -122,14 +126,6 @@ def best_insertion(
     pickup_nodes = np.asarray([p.node for p in pickups])
     to_pickup_s = _to_pickups(travel, routes, pickups, gaps)
     pickup_to_drop_s, _ = travel.matrix(pickup_nodes, np.asarray([dropoff_node]))
-    next_nodes = gaps.next_node
-    has_next = next_nodes >= 0
-    drop_to_next_s = np.zeros(len(next_nodes), dtype=np.int64)
-    if has_next.any():
-        unique_next, next_index = np.unique(next_nodes[has_next], return_inverse=True)
-        row, _ = travel.matrix(np.asarray([dropoff_node]), unique_next)
-        drop_to_next_s[has_next] = row[0].astype(np.int64)[next_index]
-
     courier = gaps.courier
     capacity = np.asarray([r.capacity for r in routes])[courier]
     capacity_ok = gaps.load + size <= capacity
@@ -137,21 +133,35 @@ def best_insertion(
     prev_departure_s = gaps.prev_departure_s
     next_eta_s = gaps.next_eta_s
     slack_s = gaps.slack_s
+    has_next = gaps.next_node >= 0
+
+    def arrivals(k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        leg_s = to_pickup_s[:, k]
+        leg_to_drop_s = int(pickup_to_drop_s[k, 0])
+        pickup_eta_s = prev_departure_s + leg_s
+        start_s = np.maximum(pickup_eta_s, pickups[k].ready_s)
+        eta_s = start_s + pickup_service_s + leg_to_drop_s
+        usable = (leg_s < UNREACHABLE_S) & (leg_to_drop_s < UNREACHABLE_S)
+        usable &= capacity_ok & (eta_s <= shift_end_s)
+        return pickup_eta_s, eta_s, usable
+
+    drop_to_next_s = _drop_to_next(
+        travel,
+        dropoff_node,
+        gaps,
+        [arrivals(k) for k in range(len(pickups))],
+        deadline_s,
+        delivery_service_s,
+    )
 
     best: Insertion | None = None
     best_key: tuple[int, int, int] | None = None
     for k, option in enumerate(pickups):
-        leg_s = to_pickup_s[:, k]
-        leg_to_drop_s = int(pickup_to_drop_s[k, 0])
-        reachable = (leg_s < UNREACHABLE_S) & (leg_to_drop_s < UNREACHABLE_S)
-        reachable &= ~has_next | (drop_to_next_s < UNREACHABLE_S)
-        pickup_eta_s = prev_departure_s + leg_s
-        start_s = np.maximum(pickup_eta_s, option.ready_s)
-        eta_s = start_s + pickup_service_s + leg_to_drop_s
+        pickup_eta_s, eta_s, usable = arrivals(k)
+        usable &= ~has_next | (drop_to_next_s < UNREACHABLE_S)
         after_s = eta_s + delivery_service_s
         delay_s = np.where(has_next, after_s + drop_to_next_s - next_eta_s, 0)
         added_s = np.where(has_next, delay_s, after_s - prev_departure_s)
-        usable = reachable & capacity_ok & (eta_s <= shift_end_s)
         on_time = usable & (eta_s <= deadline_s) & (delay_s <= slack_s)
         keep_others = usable & (delay_s <= slack_s)
         for mask, rank in ((on_time, 0), (keep_others, 1), (usable, 2)):
@@ -172,6 +182,49 @@ def best_insertion(
                     )
                 break
     return best
+
+
+def _drop_to_next(
+    travel: TravelModel,
+    dropoff_node: int,
+    gaps: _Gaps,
+    arrivals: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    deadline_s: int,
+    delivery_service_s: int,
+) -> np.ndarray:
+    """Return travel times from the dropoff to each gap's next stop.
+
+    Only the most promising gaps inside routes get a time (the
+    :data:`MAX_INNER_GAPS` with the least detour before the ride on, and as
+    many with the earliest ETA); the others get :data:`UNREACHABLE_S`, which
+    rules them out, so a promise costs one small matrix row.
+    """
+    has_next = gaps.next_node >= 0
+    least_added = np.full(len(has_next), _NO_SLACK_LIMIT)
+    earliest = np.full(len(has_next), _NO_SLACK_LIMIT)
+    for _, eta_s, usable in arrivals:
+        ok = usable & has_next
+        added_s = eta_s + delivery_service_s - gaps.next_eta_s
+        least_added = np.minimum(
+            least_added, np.where(ok & (eta_s <= deadline_s), added_s, _NO_SLACK_LIMIT)
+        )
+        earliest = np.minimum(earliest, np.where(ok, eta_s, _NO_SLACK_LIMIT))
+    chosen = np.union1d(_smallest(least_added), _smallest(earliest))
+    drop_to_next_s = np.full(len(has_next), UNREACHABLE_S, dtype=np.int64)
+    if len(chosen):
+        unique_next, index = np.unique(gaps.next_node[chosen], return_inverse=True)
+        row, _ = travel.matrix(np.asarray([dropoff_node]), unique_next)
+        drop_to_next_s[chosen] = row[0].astype(np.int64)[index]
+    return drop_to_next_s
+
+
+def _smallest(values: np.ndarray) -> np.ndarray:
+    """Return the indices of the smallest values below the no-limit mark."""
+    candidates = np.flatnonzero(values < _NO_SLACK_LIMIT)
+    if len(candidates) > MAX_INNER_GAPS:
+        keep = np.argpartition(values[candidates], MAX_INNER_GAPS)[:MAX_INNER_GAPS]
+        candidates = candidates[keep]
+    return candidates
 
 
 def _to_pickups(
