@@ -11,6 +11,7 @@ for the interpreter lock.
 import asyncio
 import logging
 import multiprocessing
+import os
 import pickle
 import threading
 import time
@@ -28,6 +29,9 @@ from dispatch.store import Change, SqlStore
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+PARENT_POLL_S = 1.0
+"""How often the solver's child process checks that the service still runs."""
 
 
 class ServiceSettings(BaseModel):
@@ -97,7 +101,9 @@ class DispatchRuntime:
             logger.warning("planner cannot move to a child process (%s)", error)
             return
         context = multiprocessing.get_context("spawn")
-        self._solver_pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+        self._solver_pool = ProcessPoolExecutor(
+            max_workers=1, mp_context=context, initializer=_follow_parent
+        )
         self._solver_pool.submit(_warm_up)
         logger.info("solver runs in a child process")
 
@@ -194,6 +200,22 @@ class DispatchRuntime:
             view = VIEWS[name]
             for row in rows.values():
                 self.broadcaster.publish(KINDS[name], view(row))
+
+
+def _follow_parent() -> None:
+    """Exit the solver's child process as soon as the service process is gone.
+
+    A service killed with SIGKILL cannot stop its child; without this the
+    child would wait for work forever.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_S)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="follow-parent", daemon=True).start()
 
 
 def _warm_up() -> None:

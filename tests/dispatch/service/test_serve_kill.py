@@ -58,6 +58,29 @@ def start_serve(db_url: str, tokens: Path, port: int, log: Path) -> subprocess.P
     pytest.fail(f"onehour serve did not answer within 90 s: {log.read_text()}")
 
 
+def children_of(pid: int) -> list[int]:
+    """Return the ids of a process's children (empty without /proc)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return children
+
+
+def wait_gone(pids: list[int], timeout_s: float = 15.0) -> bool:
+    """Return whether every process in ``pids`` has exited within the timeout."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not any(Path(f"/proc/{pid}").exists() for pid in pids):
+            return True
+        time.sleep(0.2)
+    return False
+
+
 def test_a_killed_server_restarts_with_every_acknowledged_order_and_committed_stop(
     tmp_path, request
 ):
@@ -114,8 +137,10 @@ def test_a_killed_server_restarts_with_every_acknowledged_order_and_committed_st
                 acknowledged[f"o{n}"] = answer.json()["order"]["status"]
             last = api.get(f"/orders/o{n}").json()
     finally:
+        children = children_of(process.pid)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
+    assert wait_gone(children), f"children of the killed server live on: {children}"
 
     process = start_serve(db_url, tokens, port, log)
     try:
