@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 DEFAULT_HORIZON_S = 7200
 DEFAULT_MAX_SNAP_M = 300.0
 DEFAULT_CACHED_NODES = 50_000
+DEFAULT_PAIR_CACHE_NODES = 2048
+"""Nodes whose pairwise weights are kept (2048² int64 = 32 MiB)."""
 _LENGTH_BITS = 2**24
 """Weight scale: decimetres of a path stay below this (1 677 km)."""
 
@@ -64,6 +66,56 @@ class HierarchySource:
         if self.cache_path is not None:
             self.hierarchy.save(self.cache_path)
         return self.hierarchy
+
+
+class PairCache:
+    """Weights between the nodes of recent matrix calls (a re-plan's stops).
+
+    Holds a square matrix over up to ``max_nodes`` known nodes. A call whose
+    nodes are all known is a lookup; new nodes cost searches against the
+    known ones only. When the known set would outgrow ``max_nodes`` it is
+    replaced by the nodes of the current call.
+    """
+
+    def __init__(self, max_nodes: int) -> None:
+        self.max_nodes = max_nodes
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget every known pair."""
+        self._nodes = np.empty(0, dtype=np.int64)
+        self._weights = np.empty((0, 0), dtype=np.int64)
+
+    def weights(
+        self, query: HierarchyQuery, origins: np.ndarray, destinations: np.ndarray
+    ) -> np.ndarray:
+        """Return origins × destinations weights, searching only unknown pairs."""
+        wanted = np.union1d(origins, destinations)
+        if wanted.size > self.max_nodes:
+            return query.weights(origins, destinations)
+        new = np.setdiff1d(wanted, self._nodes, assume_unique=True)
+        if new.size:
+            self._add(query, new, wanted)
+        index = {node: i for i, node in enumerate(self._nodes.tolist())}
+        rows = np.fromiter((index[n] for n in origins.tolist()), np.int64, origins.size)
+        cols = np.fromiter(
+            (index[n] for n in destinations.tolist()), np.int64, destinations.size
+        )
+        return self._weights[np.ix_(rows, cols)]
+
+    def _add(self, query: HierarchyQuery, new: np.ndarray, wanted: np.ndarray) -> None:
+        if self._nodes.size + new.size > self.max_nodes:
+            self._nodes = np.empty(0, dtype=np.int64)
+            self._weights = np.empty((0, 0), dtype=np.int64)
+            new = wanted
+        old = self._nodes
+        nodes = np.concatenate([old, new])
+        weights = np.empty((nodes.size, nodes.size), dtype=np.int64)
+        weights[: old.size, : old.size] = self._weights
+        weights[old.size :, :] = query.weights(new, nodes)
+        if old.size:
+            weights[: old.size, old.size :] = query.weights(old, new)
+        self._nodes, self._weights = nodes, weights
 
 
 class RoadTravelModel:
@@ -127,6 +179,7 @@ class RoadTravelModel:
         free_flow_horizon_s = int(self.horizon_s / self.time_factor)
         self._limit = (free_flow_horizon_s + 1) * _LENGTH_BITS - 1
         self._query: HierarchyQuery | None = None
+        self._pairs = PairCache(DEFAULT_PAIR_CACHE_NODES)
         self._tree: cKDTree | None = None
         margin_deg = max_snap_m / 111_000.0
         self._extent = (
@@ -249,11 +302,12 @@ class RoadTravelModel:
 
         Pairs with no path within ``horizon_s`` get :data:`UNREACHABLE_S` in both
         arrays. Distances are those of the fastest path, rounded to metres.
-        Search spaces of nodes seen before are read from the cache.
+        Pairs among the nodes of recent calls are read from a pair cache;
+        only pairs with a new node are searched.
         """
         origins = self._check_nodes(origins)
         destinations = self._check_nodes(destinations)
-        weight = self._hierarchy_query().weights(origins, destinations)
+        weight = self._pairs.weights(self._hierarchy_query(), origins, destinations)
         return self._decode(weight)
 
     def one_to_many(
@@ -272,6 +326,7 @@ class RoadTravelModel:
         """Forget every cached search space."""
         if self._query is not None:
             self._query.clear()
+        self._pairs.clear()
 
     def prepare(self) -> None:
         """Load or build the contraction hierarchy now instead of on first use.
