@@ -237,7 +237,7 @@ class Dispatcher:
         self.params = params or DispatchParams()
         self.journal = journal
         self.geocoder = geocoder
-        self.city = city or getattr(travel, "name", "")
+        self.city: str = city or str(getattr(travel, "name", ""))
         self._state = DispatchState(
             depots={d.id: d.model_copy(deep=True) for d in depots}
         )

@@ -154,7 +154,8 @@ class CourierRecord(_Record):
     online: bool
     lon: float
     lat: float
-    crs: Literal["wgs84", "xy_m"] = "wgs84"
+    crs: Literal["wgs84", "gcj02", "bd09", "xy_m"] = "wgs84"
+    """Frame of ``lon``/``lat``: always WGS-84 or x/y metres once received."""
     position_s: int
     capacity: int
     shift_end_s: int

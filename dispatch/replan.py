@@ -257,7 +257,7 @@ def _solver_courier(
     if shift_end_s <= 0:
         # NOTE: a courier past shift end still delivers what is on board.
         shift_end_s = params.promise_window_s
-    committed = ()
+    committed: tuple[CommittedStop, ...] = ()
     if courier.committed is not None:
         committed = (
             CommittedStop(
