@@ -78,17 +78,20 @@ def test_pairs_beyond_the_horizon_are_unreachable():
         short.path(0, int(far[0]))
 
 
-def test_known_rows_are_reused_and_only_new_sources_are_searched(small_model):
+def test_known_nodes_are_reused_and_only_new_ones_are_searched(small_model):
     small_model.clear_cache()
     first = np.arange(0, 40)
     second = np.arange(20, 60)
 
     time_first, _ = small_model.matrix(first, second)
-    assert small_model.cached_rows == 40
+    searched = small_model.cached_rows
     time_second, _ = small_model.matrix(second, first)
+    assert small_model.cached_rows == searched
+    small_model.matrix(np.arange(50, 70), first)
 
-    assert small_model.cached_rows == 60
+    assert small_model.cached_rows == searched + 10
     assert np.array_equal(time_first[20:, :20], time_second[:20, 20:])
+    assert np.array_equal(np.diag(time_first[20:, :20]), np.zeros(20))
 
 
 def test_repeated_origins_get_identical_rows(small_model):
