@@ -11,6 +11,7 @@ paths use scipy's Dijkstra with predecessors. Both stop at the horizon.
 """
 
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path as FilePath
@@ -180,6 +181,7 @@ class RoadTravelModel:
         self._limit = (free_flow_horizon_s + 1) * _LENGTH_BITS - 1
         self._query: HierarchyQuery | None = None
         self._pairs = PairCache(DEFAULT_PAIR_CACHE_NODES)
+        self._lock = threading.Lock()
         self._tree: cKDTree | None = None
         margin_deg = max_snap_m / 111_000.0
         self._extent = (
@@ -307,7 +309,9 @@ class RoadTravelModel:
         """
         origins = self._check_nodes(origins)
         destinations = self._check_nodes(destinations)
-        weight = self._pairs.weights(self._hierarchy_query(), origins, destinations)
+        query = self._hierarchy_query()
+        with self._lock:
+            weight = self._pairs.weights(query, origins, destinations)
         return self._decode(weight)
 
     def one_to_many(
