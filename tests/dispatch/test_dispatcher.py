@@ -370,3 +370,51 @@ def test_orders_of_a_courier_past_shift_end_move_to_one_on_duty(dispatcher):
     assert dispatcher.route("short") == []
     assert [s.order_id for s in plan.routes["long"]] == ["o1", "o1"]
     assert dispatcher.order("o1").courier_id == "long"
+
+
+def test_a_replayed_order_is_picked_up_at_its_shop_without_touching_stock(dispatcher):
+    dispatcher.apply(online("c1"))
+    shop = (116.41, 39.91)
+    outcome = dispatcher.apply(
+        OrderPlaced(
+            order_id="meal",
+            at_s=60,
+            dropoff=Point(lon=NEAR_A[0], lat=NEAR_A[1]),
+            pickup=Point(lon=shop[0], lat=shop[1]),
+            ready_s=600,
+        )
+    )
+
+    assert outcome.status is OrderStatus.ACCEPTED
+    assert outcome.promise.depot_id is None
+    pickup = dispatcher.route("c1")[0]
+    assert (pickup.kind, pickup.depot_id, pickup.lon, pickup.lat) == (
+        "pickup",
+        None,
+        *shop,
+    )
+    before = {d.id: dict(d.stock) for d in dispatcher.state.depots.values()}
+    dispatcher.replan(120)
+    dispatcher.apply(PickedUp(courier_id="c1", order_id="meal", at_s=700))
+    assert {d.id: d.stock for d in dispatcher.state.depots.values()} == before
+    assert all(not d.reserved for d in dispatcher.state.depots.values())
+
+
+def test_a_forced_depot_without_the_title_rejects_naming_depot_and_title(dispatcher):
+    dispatcher.apply(online("c1"))
+
+    outcome = dispatcher.apply(order("o1", at_s=60, title="百年孤独", depot_id="A"))
+
+    assert outcome.status is OrderStatus.REJECTED
+    assert "depot A" in outcome.reason and "《百年孤独》" in outcome.reason
+
+
+def test_a_forced_depot_is_where_the_order_is_picked_up(dispatcher):
+    dispatcher.apply(online("c1"))
+
+    outcome = dispatcher.apply(order("o1", at_s=60, title="三体", depot_id="B"))
+    plan = dispatcher.replan(90)
+
+    assert outcome.promise.depot_id == "B"
+    assert [s.depot_id for s in plan.routes["c1"] if s.kind == "pickup"] == ["B"]
+    assert dispatcher.state.depots["B"].reserved == {"三体": 1}
