@@ -107,6 +107,7 @@ def run(quick: bool) -> BenchResult:
     apply_s += scene.fill(dispatcher, peak.open_orders)
 
     replan_s, open_counts, build_s, unassigned = [], [], [], []
+    late: list[float] = []
     for _ in range(peak.replans):
         scene.now_s += 30
         scene.complete_due(dispatcher)
@@ -118,6 +119,16 @@ def run(quick: bool) -> BenchResult:
         replan_s.append(time.perf_counter() - started)
         build_s.append(view.build_time_s)
         unassigned.append(len(view.unassigned))
+        deliveries = [
+            stop
+            for stops in view.routes.values()
+            for stop in stops
+            if stop.kind == "delivery"
+        ]
+        late.append(
+            sum(1 for s in deliveries if (s.eta_s or 0) > (s.deadline_s or 0))
+            / max(len(deliveries), 1)
+        )
 
     metrics: dict[str, float] = {
         "replan_p95_s": round(float(np.percentile(replan_s, 95)), 3),
@@ -133,6 +144,7 @@ def run(quick: bool) -> BenchResult:
         "replan_build_p95_s": round(float(np.percentile(build_s, 95)), 3),
         "solver_params": OrToolsPlanner().params.model_dump(mode="json"),
         "unassigned_mean": round(float(np.mean(unassigned)), 1),
+        "planned_late_share_mean": round(float(np.mean(late)), 3),
         "promises": len(promise_s),
         "promise_p50_ms": round(float(np.median(promise_s)) * 1000, 2),
         "order_apply_p95_ms": round(float(np.percentile(apply_s, 95)) * 1000, 2),
