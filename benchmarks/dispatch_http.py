@@ -59,7 +59,8 @@ def intake_metrics(quick: bool) -> dict[str, Any]:
     dict
         ``intake_rps`` (orders acknowledged per second of wall time),
         ``intake_p99_ms`` (99th percentile of request latency), and under
-        ``notes`` the city, load, status counts and re-plans seen.
+        ``notes`` the city, load, status counts, re-plans seen, and the same
+        load on ``GET /healthz`` for scale (``healthz_rps``).
     """
     load = QUICK if quick else FULL
     city = _city_name()
@@ -168,6 +169,11 @@ async def _drive(base_url: str, city_name: str, load: IntakeLoad) -> dict[str, A
         elapsed_s = time.perf_counter() - started
         health = (await client.get("/healthz")).json()
         plan = (await client.get("/plan")).json()
+        started = time.perf_counter()
+        noop_latencies_s = await _get_all(
+            client, "/healthz", len(measured), load.concurrency
+        )
+        noop_elapsed_s = time.perf_counter() - started
 
     latency_ms = np.asarray(latencies_s) * 1000.0
     acknowledged = sum(count for code, count in statuses.items() if code < 300)
@@ -185,6 +191,10 @@ async def _drive(base_url: str, city_name: str, load: IntakeLoad) -> dict[str, A
             "orders_in_store": health["orders"],
             "replans_during_run": health["replans"],
             "replanned_at_s": plan["at_s"] if plan else None,
+            "healthz_rps": round(len(measured) / noop_elapsed_s, 1),
+            "healthz_p99_ms": round(
+                float(np.percentile(np.asarray(noop_latencies_s) * 1000.0, 99)), 1
+            ),
         },
     }
 
@@ -233,6 +243,28 @@ async def _post_all(
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return latencies_s, statuses
+
+
+async def _get_all(
+    client: httpx.AsyncClient, path: str, count: int, concurrency: int
+) -> list[float]:
+    """GET ``path`` ``count`` times with ``concurrency`` clients; return latencies.
+
+    The same load on ``/healthz`` (no work, no lock) shows what the HTTP stack
+    and this machine cost per request, next to what an order costs.
+    """
+    remaining = [count]
+    latencies_s: list[float] = []
+
+    async def worker() -> None:
+        while remaining[0] > 0:
+            remaining[0] -= 1
+            started = time.perf_counter()
+            (await client.get(path)).raise_for_status()
+            latencies_s.append(time.perf_counter() - started)
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies_s
 
 
 if __name__ == "__main__":
