@@ -290,6 +290,21 @@ async def replan_now(request: Request, _: DispatcherOnly) -> PlanView:
     return plan
 
 
+@planning.get("/events")
+async def event_log(
+    request: Request,
+    _: DispatcherOnly,
+    after_id: int = Query(0, ge=0, description="Only events with a larger id."),
+    limit: int = Query(100, ge=1, le=1000),
+) -> list[dict[str, Any]]:
+    """Return the journal: every applied event in order, each with its id."""
+    store = _runtime(request).store
+    events: list[dict[str, Any]] = await asyncio.to_thread(
+        store.events, after_id, limit
+    )
+    return events
+
+
 @planning.get("/depots", response_model=list[DepotRecord])
 async def list_depots(request: Request, _: DispatcherOnly) -> list[DepotRecord]:
     """List depots with stock on the shelf and copies reserved per title."""
