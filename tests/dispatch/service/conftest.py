@@ -116,10 +116,10 @@ def depots() -> list[DepotRecord]:
     ]
 
 
-def open_store_dispatcher(url: str) -> tuple[SqlStore, Any]:
+def open_store_dispatcher(url: str, planner: Any = None) -> tuple[SqlStore, Any]:
     """Open the store at ``url`` and the dispatcher saved there (or a new one)."""
     store = SqlStore.open(url)
-    planner = OrToolsPlanner(SolverParams(time_limit_s=0.2))
+    planner = planner or OrToolsPlanner(SolverParams(time_limit_s=0.2))
     dispatcher = open_dispatcher(
         store, PlanarTravelModel("lonlat"), depots(), planner, city="test"
     )
@@ -137,8 +137,8 @@ def make_client(db_url: str) -> Iterator[Callable[..., TestClient]]:
     """Return a factory of running test clients on the test database."""
     stores: list[SqlStore] = []
 
-    def make(**settings: Any) -> TestClient:
-        store, dispatcher = open_store_dispatcher(db_url)
+    def make(planner: Any = None, **settings: Any) -> TestClient:
+        store, dispatcher = open_store_dispatcher(db_url, planner)
         stores.append(store)
         options = {
             "replan_on_change": False,
