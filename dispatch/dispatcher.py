@@ -1009,6 +1009,7 @@ class Dispatcher:
                 courier.route = [s for s in stops if not _same_stop(s, committed)]
             else:
                 courier.committed = stops[0] if stops else None
+                courier.committed_s = now_s if stops else None
                 courier.route = stops[1:]
         planned = {s.order_id: cid for cid in routes for s in self.route(cid)}
         self._sync_orders(planned, unassigned, now_s, tx)
@@ -1277,11 +1278,11 @@ class Dispatcher:
                 courier.committed = None
                 self._promote(courier)
 
-    @staticmethod
-    def _promote(courier: CourierRecord) -> None:
+    def _promote(self, courier: CourierRecord) -> None:
         """Commit the courier's next planned stop: it rides there now."""
         if courier.route:
             courier.committed = courier.route[0]
+            courier.committed_s = self._state.now_s
             courier.route = courier.route[1:]
 
     def _move_courier(

@@ -161,6 +161,8 @@ class CourierRecord(_Record):
     shift_end_s: int
     onboard: list[str] = Field(default_factory=list)
     committed: Stop | None = None
+    committed_s: int | None = None
+    """When the courier was sent to its committed stop."""
     route: list[Stop] = Field(default_factory=list)
     updated_seq: int = 0
 

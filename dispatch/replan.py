@@ -150,14 +150,23 @@ def build_problem(
             )
         )
 
-    solver_couriers = [
-        _solver_courier(c, loc(nodes.courier[c.id]), now_s, params) for c in couriers
-    ]
+    heading = {c.id: loc(nodes.of_stop(c.committed)) for c in couriers if c.committed}
     node_array = np.asarray(loc.nodes, dtype=np.int64)
     if len(node_array):
         time_s, distance_m = travel.matrix(node_array, node_array)
     else:
         time_s = distance_m = np.zeros((0, 0), dtype=np.int32)
+    solver_couriers = []
+    for courier in couriers:
+        start = loc.index[nodes.courier[courier.id]]
+        start_s = 0
+        if courier.id in heading:
+            # A courier riding to its committed stop is planned from there,
+            # arriving when it set off plus the ride, not from a stale point.
+            left_s = max(courier.position_s, courier.committed_s or 0)
+            start, ride_s = heading[courier.id], int(time_s[start, heading[courier.id]])
+            start_s = max(left_s + ride_s - now_s, 0)
+        solver_couriers.append(_solver_courier(courier, start, start_s, now_s, params))
     problem = Problem(
         couriers=tuple(solver_couriers),
         orders=tuple(orders),
@@ -251,12 +260,16 @@ def _pickup_choices(
 
 
 def _solver_courier(
-    courier: CourierRecord, start: int, now_s: int, params: DispatchParams
+    courier: CourierRecord,
+    start: int,
+    start_s: int,
+    now_s: int,
+    params: DispatchParams,
 ) -> Courier:
     shift_end_s = courier.shift_end_s - now_s
-    if shift_end_s <= 0:
+    if shift_end_s <= start_s:
         # NOTE: a courier past shift end still delivers what is on board.
-        shift_end_s = params.promise_window_s
+        shift_end_s = start_s + params.promise_window_s
     committed: tuple[CommittedStop, ...] = ()
     if courier.committed is not None:
         committed = (
@@ -269,7 +282,7 @@ def _solver_courier(
     return Courier(
         id=courier.id,
         start=start,
-        start_s=0,
+        start_s=start_s,
         shift_end_s=shift_end_s,
         capacity=courier.capacity,
         onboard=tuple(courier.onboard),
