@@ -418,3 +418,21 @@ def test_a_forced_depot_is_where_the_order_is_picked_up(dispatcher):
     assert outcome.promise.depot_id == "B"
     assert [s.depot_id for s in plan.routes["c1"] if s.kind == "pickup"] == ["B"]
     assert dispatcher.state.depots["B"].reserved == {"三体": 1}
+
+
+def test_a_silent_courier_is_planned_as_still_riding_to_its_committed_stop(dispatcher):
+    dispatcher.apply(online("c1"))
+    dispatcher.apply(
+        OrderPlaced(
+            order_id="o1",
+            at_s=0,
+            items=(ItemLine(title="三体", quantity=2),),
+            dropoff=Point(lon=NEAR_A[0], lat=NEAR_A[1]),
+        )
+    )
+    first = dispatcher.replan(10).routes["c1"][0]
+
+    later = dispatcher.replan(300).routes["c1"][0]
+
+    assert (later.order_id, later.kind, later.depot_id) == ("o1", "pickup", "B")
+    assert abs(later.eta_s - first.eta_s) <= 15
