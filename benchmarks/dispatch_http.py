@@ -69,7 +69,9 @@ def intake_metrics(quick: bool) -> dict[str, Any]:
         port = _free_port()
         server = _start_server(city, workdir, port)
         try:
-            result = asyncio.run(_drive(f"http://127.0.0.1:{port}", city, load))
+            result = asyncio.run(
+                _drive(f"http://127.0.0.1:{port}", city, load, server.pid)
+            )
         finally:
             server.send_signal(signal.SIGTERM)
             try:
@@ -128,7 +130,9 @@ def _start_server(city: str, workdir: Path, port: int) -> subprocess.Popen[bytes
     raise RuntimeError(f"onehour serve did not answer in {STARTUP_TIMEOUT_S} s")
 
 
-async def _drive(base_url: str, city_name: str, load: IntakeLoad) -> dict[str, Any]:
+async def _drive(
+    base_url: str, city_name: str, load: IntakeLoad, server_pid: int | None = None
+) -> dict[str, Any]:
     import geo
 
     city = geo.load_city(city_name)
@@ -164,9 +168,11 @@ async def _drive(base_url: str, city_name: str, load: IntakeLoad) -> dict[str, A
         ]
         warmup, measured = orders[: load.warmup_orders], orders[load.warmup_orders :]
         await _post_all(client, warmup, load.concurrency)
+        cpu_before_s = _cpu_s(server_pid)
         started = time.perf_counter()
         latencies_s, statuses = await _post_all(client, measured, load.concurrency)
         elapsed_s = time.perf_counter() - started
+        cpu_after_s = _cpu_s(server_pid)
         health = (await client.get("/healthz")).json()
         plan = (await client.get("/plan")).json()
         started = time.perf_counter()
@@ -187,6 +193,11 @@ async def _drive(base_url: str, city_name: str, load: IntakeLoad) -> dict[str, A
             "orders": len(measured),
             "concurrency": load.concurrency,
             "intake_p50_ms": round(float(np.percentile(latency_ms, 50)), 1),
+            "server_cpu_ms_per_order": (
+                round((cpu_after_s - cpu_before_s) * 1000.0 / len(measured), 2)
+                if cpu_before_s is not None and cpu_after_s is not None
+                else None
+            ),
             "status_codes": {str(code): count for code, count in statuses.items()},
             "orders_in_store": health["orders"],
             "replans_during_run": health["replans"],
@@ -243,6 +254,23 @@ async def _post_all(
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return latencies_s, statuses
+
+
+def _cpu_s(pid: int | None) -> float | None:
+    """Return the CPU seconds a process has used so far (Linux), else ``None``.
+
+    CPU time per order does not depend on how busy the rest of the machine
+    is, unlike requests per second; the solver's child process is excluded.
+    """
+    import os
+
+    stat = f"/proc/{pid}/stat"
+    if pid is None or not os.path.exists(stat):
+        return None
+    with open(stat, encoding="ascii") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 async def _get_all(
