@@ -73,6 +73,7 @@ from dispatch.replan import (
     pickup_stop,
     plan_stops,
 )
+from dispatch.transaction import Transaction
 from geo.travel_model import TravelModel
 from solver.problem import Plan
 
@@ -127,74 +128,6 @@ class _Assessment:
     promise: Promise
     candidates: list[str | None] = field(default_factory=list)
     insertion: Insertion | None = None
-
-
-class _Transaction:
-    """Remembers the records an event touches, to stamp or undo them."""
-
-    def __init__(self, dispatcher: "Dispatcher") -> None:
-        self.dispatcher = dispatcher
-        state = dispatcher._state
-        self.scalars = (state.seq, state.now_s, state.last_replan_s, state.dirty)
-        self.view = dispatcher._view
-        self.saved: dict[str, dict[str, Any]] = {
-            "orders": {},
-            "couriers": {},
-            "depots": {},
-        }
-        self.nodes: list[tuple[dict[str, int], str, int | None]] = []
-
-    def order(self, order_id: str) -> OrderRecord:
-        return self._touch("orders", order_id)
-
-    def courier(self, courier_id: str) -> CourierRecord:
-        return self._touch("couriers", courier_id)
-
-    def depot(self, depot_id: str) -> DepotRecord:
-        return self._touch("depots", depot_id)
-
-    def add(self, collection: str, record: Any) -> None:
-        self.saved[collection].setdefault(record.id, None)
-        getattr(self.dispatcher._state, collection)[record.id] = record
-
-    def node(self, book: dict[str, int], key: str, node: int) -> None:
-        self.nodes.append((book, key, book.get(key)))
-        book[key] = node
-
-    def touched(self) -> bool:
-        return any(self.saved.values())
-
-    def stamp(self, seq: int) -> None:
-        state = self.dispatcher._state
-        for collection, saved in self.saved.items():
-            records = getattr(state, collection)
-            for key in saved:
-                records[key].updated_seq = seq
-
-    def rollback(self) -> None:
-        dispatcher = self.dispatcher
-        state = dispatcher._state
-        state.seq, state.now_s, state.last_replan_s, state.dirty = self.scalars
-        dispatcher._view = self.view
-        for collection, saved in self.saved.items():
-            records = getattr(state, collection)
-            for key, before in saved.items():
-                if before is None:
-                    records.pop(key, None)
-                else:
-                    records[key] = before
-        for book, key, before in reversed(self.nodes):
-            if before is None:
-                book.pop(key, None)
-            else:
-                book[key] = before
-
-    def _touch(self, collection: str, key: str) -> Any:
-        records = getattr(self.dispatcher._state, collection)
-        saved = self.saved[collection]
-        if key not in saved:
-            saved[key] = _snapshot(records[key])
-        return records[key]
 
 
 class Dispatcher:
@@ -253,7 +186,7 @@ class Dispatcher:
         self._to_depot_rows: dict[int, np.ndarray] = {}
         self._depot_nodes = np.zeros(0, dtype=np.int64)
         self._snap_depots()
-        self._handlers: dict[type, Callable[[Any, _Transaction], Outcome]] = {
+        self._handlers: dict[type, Callable[[Any, Transaction], Outcome]] = {
             OrderPlaced: self._order_placed,
             OrderCancelled: self._order_cancelled,
             CourierOnline: self._courier_online,
@@ -350,7 +283,7 @@ class Dispatcher:
         handler = self._handlers.get(type(event))
         if handler is None:
             raise TypeError(f"not a dispatch event: {type(event).__name__}")
-        tx = _Transaction(self)
+        tx = Transaction(self)
         try:
             outcome = handler(event, tx)
             if tx.touched():
@@ -362,7 +295,7 @@ class Dispatcher:
 
     def promise(self, order: OrderPlaced) -> Promise:
         """Say whether ``order`` could be delivered in time, without taking it."""
-        tx = _Transaction(self)
+        tx = Transaction(self)
         try:
             return self._assess(order, tx).promise
         finally:
@@ -408,7 +341,7 @@ class Dispatcher:
         taken from the live state, not from the plan.
         """
         event = Tick(at_s=built.now_s)
-        tx = _Transaction(self)
+        tx = Transaction(self)
         try:
             view = self._commit(built, plan, tx)
             self._finish(event, tx)
@@ -419,7 +352,7 @@ class Dispatcher:
 
     # --- events ---------------------------------------------------------------
 
-    def _order_placed(self, event: OrderPlaced, tx: _Transaction) -> Outcome:
+    def _order_placed(self, event: OrderPlaced, tx: Transaction) -> Outcome:
         existing = self._state.orders.get(event.order_id)
         if existing is not None:
             if existing.placed != event:
@@ -458,7 +391,7 @@ class Dispatcher:
             promise=record.promise,
         )
 
-    def _order_cancelled(self, event: OrderCancelled, tx: _Transaction) -> Outcome:
+    def _order_cancelled(self, event: OrderCancelled, tx: Transaction) -> Outcome:
         order = self.order(event.order_id)
         if order.status is OrderStatus.PICKED_UP:
             raise IllegalTransition(
@@ -476,7 +409,7 @@ class Dispatcher:
         logger.info("order %s cancelled", order.id)
         return self._order_outcome(event.type, order)
 
-    def _courier_online(self, event: CourierOnline, tx: _Transaction) -> Outcome:
+    def _courier_online(self, event: CourierOnline, tx: Transaction) -> Outcome:
         existing = self._state.couriers.get(event.courier_id)
         if existing is not None and existing.online:
             raise IllegalTransition(f"courier {event.courier_id} is already online")
@@ -509,7 +442,7 @@ class Dispatcher:
         logger.info("courier %s online until %d", event.courier_id, event.shift_end_s)
         return Outcome(event_type=event.type, courier_id=event.courier_id)
 
-    def _courier_offline(self, event: CourierOffline, tx: _Transaction) -> Outcome:
+    def _courier_offline(self, event: CourierOffline, tx: Transaction) -> Outcome:
         courier = self.courier(event.courier_id)
         if not courier.online:
             raise IllegalTransition(f"courier {courier.id} is already offline")
@@ -538,7 +471,7 @@ class Dispatcher:
         logger.info("courier %s offline", courier.id)
         return Outcome(event_type=event.type, courier_id=courier.id)
 
-    def _courier_position(self, event: CourierPosition, tx: _Transaction) -> Outcome:
+    def _courier_position(self, event: CourierPosition, tx: Transaction) -> Outcome:
         courier = self.courier(event.courier_id)
         if not courier.online:
             raise IllegalTransition(
@@ -554,7 +487,7 @@ class Dispatcher:
         tx.node(self._courier_node, courier.id, node)
         return Outcome(event_type=event.type, courier_id=courier.id)
 
-    def _picked_up(self, event: PickedUp, tx: _Transaction) -> Outcome:
+    def _picked_up(self, event: PickedUp, tx: Transaction) -> Outcome:
         courier = self.courier(event.courier_id)
         order = self.order(event.order_id)
         if order.status not in (OrderStatus.ACCEPTED, OrderStatus.ASSIGNED):
@@ -595,7 +528,7 @@ class Dispatcher:
         self._state.dirty = True
         return self._order_outcome(event.type, order)
 
-    def _delivered(self, event: Delivered, tx: _Transaction) -> Outcome:
+    def _delivered(self, event: Delivered, tx: Transaction) -> Outcome:
         courier = self.courier(event.courier_id)
         order = self.order(event.order_id)
         if order.status is not OrderStatus.PICKED_UP:
@@ -635,7 +568,7 @@ class Dispatcher:
         self._state.dirty = True
         return self._order_outcome(event.type, order)
 
-    def _tick(self, event: Tick, tx: _Transaction) -> Outcome:
+    def _tick(self, event: Tick, tx: Transaction) -> Outcome:
         if not self.replan_due(event.at_s):
             return Outcome(event_type=event.type)
         self._advance_clock(event.at_s)
@@ -646,7 +579,7 @@ class Dispatcher:
 
     # --- intake ---------------------------------------------------------------
 
-    def _assess(self, event: OrderPlaced, tx: _Transaction) -> _Assessment:
+    def _assess(self, event: OrderPlaced, tx: Transaction) -> _Assessment:
         """Locate, check stock and promise a new order, without keeping anything."""
         if event.review:
             located = _Located(review=f"intake: {event.review}")
@@ -757,7 +690,7 @@ class Dispatcher:
         )
         return _Assessment(located, status, reason, promise, insertion=insertion)
 
-    def _locate(self, event: OrderPlaced, tx: _Transaction) -> _Located:
+    def _locate(self, event: OrderPlaced, tx: Transaction) -> _Located:
         point = event.dropoff
         if point is None:
             point, review = self._geocode(event)
@@ -932,7 +865,7 @@ class Dispatcher:
         order: OrderRecord,
         assessment: _Assessment,
         at_s: int,
-        tx: _Transaction,
+        tx: Transaction,
     ) -> None:
         self._set_status(order, OrderStatus.ACCEPTED, at_s, assessment.reason)
         insertion = assessment.insertion
@@ -975,7 +908,7 @@ class Dispatcher:
 
     # --- commit ---------------------------------------------------------------
 
-    def _commit(self, built: BuiltProblem, plan: Plan, tx: _Transaction) -> PlanView:
+    def _commit(self, built: BuiltProblem, plan: Plan, tx: Transaction) -> PlanView:
         state = self._state
         now_s = built.now_s
         unassigned = [
@@ -1042,7 +975,7 @@ class Dispatcher:
         self,
         courier_id: str,
         stops: list[Stop],
-        tx: _Transaction,
+        tx: Transaction,
         unassigned: list[UnassignedOrder],
     ) -> list[Stop]:
         """Drop planned stops that events since the problem was built made moot.
@@ -1123,7 +1056,7 @@ class Dispatcher:
         return stops
 
     def _move_reservation(
-        self, order: OrderRecord, depot_id: str | None, tx: _Transaction
+        self, order: OrderRecord, depot_id: str | None, tx: Transaction
     ) -> bool:
         if depot_id is None or depot_id == order.depot_id:
             return True
@@ -1141,7 +1074,7 @@ class Dispatcher:
         planned: dict[str, str],
         unassigned: list[UnassignedOrder],
         now_s: int,
-        tx: _Transaction,
+        tx: Transaction,
     ) -> None:
         """Bring each open order's status, courier and ETA in line with the plan."""
         etas = {
@@ -1198,7 +1131,7 @@ class Dispatcher:
 
     # --- helpers --------------------------------------------------------------
 
-    def _finish(self, event: Event, tx: _Transaction) -> None:
+    def _finish(self, event: Event, tx: Transaction) -> None:
         state = self._state
         state.seq += 1
         tx.stamp(state.seq)
@@ -1243,7 +1176,7 @@ class Dispatcher:
             reason=order.reason,
         )
 
-    def _release(self, order: OrderRecord, tx: _Transaction) -> None:
+    def _release(self, order: OrderRecord, tx: Transaction) -> None:
         if order.depot_id is not None and order.status not in (
             OrderStatus.PICKED_UP,
             *TERMINAL,
@@ -1254,7 +1187,7 @@ class Dispatcher:
     def _unplan(
         self,
         order_id: str,
-        tx: _Transaction,
+        tx: Transaction,
         kind: str | None = None,
         keep_courier: str | None = None,
     ) -> None:
@@ -1295,7 +1228,7 @@ class Dispatcher:
         lonlat: tuple[float, float],
         node: int,
         at_s: int,
-        tx: _Transaction,
+        tx: Transaction,
     ) -> None:
         """Put a courier where it just picked up or delivered."""
         courier.lon, courier.lat = lonlat
@@ -1384,27 +1317,6 @@ class Dispatcher:
                 if shop is None:
                     raise ValueError(f"restored order {order.id}: {reason}")
                 self._shop_node[order.id] = shop
-
-
-def _snapshot(record: Any) -> Any:
-    """Return a copy of a record that later in-place changes cannot reach.
-
-    Records are changed by assigning fields, appending to their lists and
-    updating their stock dicts; stops and events inside are never changed in
-    place, so copying those containers is enough (and much cheaper than a
-    deep copy on every re-plan).
-    """
-    if isinstance(record, OrderRecord):
-        return record.model_copy(update={"history": list(record.history)})
-    if isinstance(record, CourierRecord):
-        return record.model_copy(
-            update={"onboard": list(record.onboard), "route": list(record.route)}
-        )
-    if isinstance(record, DepotRecord):
-        return record.model_copy(
-            update={"stock": dict(record.stock), "reserved": dict(record.reserved)}
-        )
-    return record.model_copy(deep=True)
 
 
 def _eta_moved(old_s: int | None, new_s: int | None) -> bool:
