@@ -3,6 +3,8 @@
 import time
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -15,6 +17,7 @@ from dispatch.events import (
     Point,
 )
 from dispatch.migrations import downgrade, upgrade
+from dispatch.store.models import Base
 
 NOW_S = int(time.time())
 
@@ -104,3 +107,13 @@ def test_migrations_go_down_to_nothing_and_up_again(db_url, request):
     upgrade(store.engine)
     assert tables <= set(inspect(store.engine).get_table_names())
     store.close()
+
+
+def test_the_migrated_schema_matches_the_models(db_url, request):
+    open_store_dispatcher = request.getfixturevalue("store_dispatcher_opener")
+    store, _ = open_store_dispatcher(db_url)
+    with store.engine.connect() as connection:
+        context = MigrationContext.configure(connection)
+        differences = compare_metadata(context, Base.metadata)
+    store.close()
+    assert differences == []
