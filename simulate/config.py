@@ -52,6 +52,14 @@ class SimulationConfig(BaseModel):
         None, ge=0, description="Shift end of generated couriers (default: open end)."
     )
     replan_interval_s: int = Field(60, ge=1, le=3600)
+    position_interval_s: int = Field(
+        300,
+        ge=1,
+        description=(
+            "How often a riding courier's position is reported before a tick; "
+            "couriers are always placed where they pick up or deliver."
+        ),
+    )
     pickup_service_s: int = Field(120, ge=0, description="Time spent at a depot.")
     delivery_service_s: int = Field(120, ge=0, description="Time spent at a door.")
     travel_noise_sd: float = Field(
@@ -63,7 +71,7 @@ class SimulationConfig(BaseModel):
     solver_clock: SolverClock = SolverClock.BUDGET
     solver_time_limit_s: float = Field(1.0, gt=0.0, description="Per re-plan.")
     solver_solution_limit: int = Field(
-        30, ge=1, description="Per re-plan, when the clock is 'budget'."
+        5, ge=1, description="Per re-plan, when the clock is 'budget'."
     )
     drain_s: int = Field(
         4 * 3600, ge=0, description="How long the world runs after the last order."

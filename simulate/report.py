@@ -265,7 +265,7 @@ def _plot_routes(plt: Any, run: RunResult, out_dir: Path) -> Path:
     ax.set_title(f"Courier rides {busiest:02d}:00-{busiest + 1:02d}:00 (depots ■)")
     ax.set_xlabel("x (m)" if run.frame == "xy_m" else "longitude")
     ax.set_ylabel("y (m)" if run.frame == "xy_m" else "latitude")
-    if run.frame != "xy_m":
+    if not run.synthetic_map:
         ax.annotate(
             "© OpenStreetMap contributors",
             (0.99, 0.01),

@@ -142,6 +142,8 @@ class RunResult:
     skipped_rows: int = 0
     targets_s: tuple[int, ...] = ()
     depots: list[tuple[str, float, float]] = field(default_factory=list)
+    synthetic_map: bool = False
+    """True when the streets are generated (the demo city) or planar."""
 
     @property
     def simulated_s(self) -> int:

@@ -26,11 +26,11 @@ from simulate.results import RunResult
 from simulate.scenario import Scenario
 from simulate.stream import StreamCourier
 from simulate.world import Progress, World, wgs84_points
-from solver import SolverParams
+from solver import Metaheuristic, SolverParams
 
 logger = logging.getLogger(__name__)
 
-BUDGET_TIME_LIMIT_S = 60.0
+BUDGET_TIME_LIMIT_S = 20.0
 """Wall-time cap of a re-plan under a solution limit: a safety net only."""
 SHIFT_LEAD_S = 15 * 60
 """Generated couriers come online this long before the first order."""
@@ -51,9 +51,13 @@ def make_planner(policy: Policy, config: SimulationConfig) -> Any:
     if policy is Policy.INSERTION:
         return InsertionPlanner()
     if config.solver_clock is SolverClock.BUDGET:
+        # NOTE: guided local search runs to the time limit when it finds fewer
+        # improving solutions than the limit; greedy descent stops at a local
+        # optimum, so the solution limit (not the wall clock) ends the search.
         params = SolverParams(
             time_limit_s=BUDGET_TIME_LIMIT_S,
             solution_limit=config.solver_solution_limit,
+            metaheuristic=Metaheuristic.GREEDY_DESCENT,
         )
     else:
         params = SolverParams(time_limit_s=config.solver_time_limit_s)
@@ -212,17 +216,21 @@ def _snap_rows(travel: Any, points: list[Any], crs: list[str]) -> np.ndarray:
 
 
 def snap_lenient(travel: Any, points: np.ndarray) -> np.ndarray:
-    """Return snapped nodes, -1 for points the travel model refuses."""
+    """Return snapped nodes, -1 for points the travel model refuses.
+
+    A model may refuse in stages (outside the map first, then too far from a
+    road), so refused points are set aside until the rest snap.
+    """
     from geo.errors import OffNetworkError
 
-    try:
-        return np.asarray(travel.snap(points).nodes, dtype=np.int64)
-    except OffNetworkError as error:
-        bad = set(error.indices)
     nodes = np.full(len(points), -1, dtype=np.int64)
-    good = np.array([i for i in range(len(points)) if i not in bad], dtype=int)
-    if good.size:
-        nodes[good] = travel.snap(points[good]).nodes
+    good = np.arange(len(points))
+    while good.size:
+        try:
+            nodes[good] = travel.snap(points[good]).nodes
+            break
+        except OffNetworkError as error:
+            good = np.delete(good, np.asarray(error.indices, dtype=int))
     return nodes
 
 

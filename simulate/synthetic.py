@@ -40,7 +40,10 @@ class SyntheticConfig(BaseModel):
     orders: int = Field(3000, ge=1, le=1_000_000, description="Orders per city-day.")
     hour_profile: tuple[float, ...] = Field(DAY_PROFILE, min_length=24, max_length=24)
     popularity_exponent: float = Field(
-        1.1, ge=0.0, le=5.0, description="Zipf exponent of title popularity."
+        0.8,
+        ge=0.0,
+        le=5.0,
+        description="Zipf exponent of title popularity (catalogue order = rank).",
     )
     mean_extra_titles: float = Field(
         0.3, ge=0.0, le=5.0, description="Mean titles per order beyond the first."
@@ -126,8 +129,8 @@ def synthetic_stream(
     demand
         Where dropoffs fall.
     titles
-        Catalogue titles, most popular first is not assumed: popularity ranks
-        are drawn with ``rng``.
+        Catalogue titles, most popular first (the order stock generation
+        assumes too).
     depots
         Carried into the stream (pickups are left to the dispatcher).
     rng
@@ -137,7 +140,7 @@ def synthetic_stream(
         raise ValueError("titles is empty: the catalogue has no titles to order")
     placed_s = _placement_times(config, rng)
     dropoffs = _dropoffs(config, demand, len(placed_s), rng)
-    popularity = _popularity(len(titles), config.popularity_exponent, rng)
+    popularity = _popularity(len(titles), config.popularity_exponent)
 
     orders = []
     for i, (at_s, (lon, lat)) in enumerate(zip(placed_s, dropoffs, strict=True)):
@@ -193,33 +196,9 @@ def _dropoffs(
     return points
 
 
-def _popularity(n: int, exponent: float, rng: np.random.Generator) -> np.ndarray:
-    ranks = rng.permutation(n) + 1
-    weights = 1.0 / np.power(ranks.astype(float), exponent)
+def _popularity(n: int, exponent: float) -> np.ndarray:
+    weights = 1.0 / np.power(np.arange(1, n + 1, dtype=float), exponent)
     return weights / weights.sum()
-
-
-def parse_orders_spec(spec: str) -> tuple[str, int | None]:
-    """Split an ``--orders`` value: ``synthetic:3000`` → ("synthetic", 3000).
-
-    Raises
-    ------
-    ValueError
-        When the kind is unknown or the count is not a positive integer.
-    """
-    kind, _, count = spec.partition(":")
-    if kind not in ("synthetic", "grubhub", "tianchi", "stream"):
-        raise ValueError(
-            f"--orders={spec!r}: choose synthetic:N, grubhub:INSTANCE, tianchi[:N] "
-            "or stream:DIR"
-        )
-    if kind == "synthetic":
-        if not count:
-            return kind, None
-        if not count.isdigit() or int(count) < 1:
-            raise ValueError(f"--orders={spec!r}: N must be a positive integer")
-        return kind, int(count)
-    return kind, None
 
 
 def hourly_counts(times_s: Sequence[int]) -> np.ndarray:

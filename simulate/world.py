@@ -80,6 +80,7 @@ class _Courier:
     onboard: set[str] = field(default_factory=set)
     wants_offline: bool = False
     reported: tuple[float, float] | None = None
+    reported_s: int = -(10**9)
 
     @property
     def id(self) -> str:
@@ -205,6 +206,7 @@ class World:
             skipped_rows=len(self.scenario.skipped),
             targets_s=self.scenario.targets_s or self.config.targets_s,
             depots=[(d.depot_id, d.lon, d.lat) for d in self.scenario.depots],
+            synthetic_map=bool(self.travel.synthetic),
         )
 
     def _schedule_all(self) -> None:
@@ -292,8 +294,15 @@ class World:
             self.intake[order.order_id] = (outcome.status, outcome.reason)
 
     def _on_tick(self, _: Any) -> None:
+        # NOTE: positions go out every position_interval_s, not every tick: a
+        # report costs the dispatcher a snap, and riding couriers are frozen
+        # on their committed stop anyway.
+        interval = self.config.position_interval_s
         for courier in self.couriers.values():
-            if courier.online:
+            if (
+                courier.activity == "ride"
+                and self.now_s - courier.reported_s >= interval
+            ):
                 self._report_position(courier)
         started = time.perf_counter()
         outcome = self._apply(Tick(at_s=self.now_s))
@@ -381,7 +390,9 @@ class World:
             self.served_by[stop.order_id] = courier_id
         courier.target = None
         courier.activity = "idle"
-        self._report_position(courier)
+        # The dispatcher places a courier at the stop it just served.
+        courier.reported = (float(courier.point[0]), float(courier.point[1]))
+        courier.reported_s = self.now_s
         if courier.wants_offline and not courier.onboard:
             self._go_offline(courier)
             return
@@ -469,6 +480,7 @@ class World:
             )
         ):
             courier.reported = (lon, lat)
+            courier.reported_s = self.now_s
 
     # ------------------------------------------------------------ records
 
