@@ -24,6 +24,8 @@ def test_an_order_is_promised_planned_picked_up_and_delivered(
 
     plan = client.post("/plan/replan", headers=auth["dispatcher"]).json()
     assert [s["kind"] for s in plan["routes"]["c1"]] == ["pickup", "delivery"]
+    courier = client.get("/couriers/c1", headers=auth["c1"]).json()
+    assert courier["committed"] == {**courier["committed"], "order_id": "o1"}
     route = client.get("/couriers/c1/route", headers=auth["c1"]).json()
     assert route[0] == {**route[0], "order_id": "o1", "kind": "pickup"}
     assert (
