@@ -981,8 +981,9 @@ class Dispatcher:
         """Drop planned stops that events since the problem was built made moot.
 
         A delivery whose pickup is neither on board nor earlier on the same
-        route is a defect of the plan: it is dropped, logged and the order
-        reported unassigned, so no courier is sent to deliver what it lacks.
+        route, or a pickup that overfills the bag, is a defect of the plan: the
+        order's stops are dropped, the defect logged and the order reported
+        unassigned, so no courier is sent to do what it cannot.
         """
         courier = self._state.couriers.get(courier_id)
         if courier is None or not courier.online:
@@ -990,10 +991,17 @@ class Dispatcher:
         kept = []
         dropped: set[str] = set()
         picked: set[str] = set()
+        load = self._load(courier)
         for stop in stops:
             order = self._state.orders[stop.order_id]
             if stop.kind == "pickup":
                 if order.status not in (OrderStatus.ACCEPTED, OrderStatus.ASSIGNED):
+                    continue
+                if load + order.size > courier.capacity:
+                    dropped.add(order.id)
+                    unassigned.append(
+                        _invalid_plan(order.id, courier_id, "exceeds the bag capacity")
+                    )
                     continue
                 picked.add(order.id)
                 if not self._move_reservation(order, stop.depot_id, tx):
@@ -1016,20 +1024,11 @@ class Dispatcher:
             ):
                 continue
             elif order.status is not OrderStatus.PICKED_UP and order.id not in picked:
-                logger.warning(
-                    "plan delivers order %s on courier %s without picking it up; "
-                    "dropped from the plan",
-                    order.id,
-                    courier_id,
-                )
                 unassigned.append(
-                    UnassignedOrder(
-                        order_id=order.id,
-                        reason="invalid_plan",
-                        detail="the plan delivered it before any pickup",
-                    )
+                    _invalid_plan(order.id, courier_id, "delivered before any pickup")
                 )
                 continue
+            load += order.size if stop.kind == "pickup" else -order.size
             kept.append(stop)
         return kept
 
@@ -1317,6 +1316,19 @@ class Dispatcher:
                 if shop is None:
                     raise ValueError(f"restored order {order.id}: {reason}")
                 self._shop_node[order.id] = shop
+
+
+def _invalid_plan(order_id: str, courier_id: str, defect: str) -> UnassignedOrder:
+    """Log a planner defect and return the order's unassigned entry."""
+    logger.warning(
+        "plan for courier %s is invalid for order %s (%s); order left out",
+        courier_id,
+        order_id,
+        defect,
+    )
+    return UnassignedOrder(
+        order_id=order_id, reason="invalid_plan", detail=f"the plan {defect}"
+    )
 
 
 def _eta_moved(old_s: int | None, new_s: int | None) -> bool:
