@@ -436,3 +436,38 @@ def test_a_silent_courier_is_planned_as_still_riding_to_its_committed_stop(dispa
 
     assert (later.order_id, later.kind, later.depot_id) == ("o1", "pickup", "B")
     assert abs(later.eta_s - first.eta_s) <= 15
+
+
+class _CarelessPlanner:
+    """A planner that delivers every order without ever picking it up."""
+
+    def plan(self, problem, previous):
+        from solver import Plan, Route, StopKind, Visit
+
+        routes = tuple(
+            Route(
+                courier_id=courier.id,
+                visits=tuple(
+                    Visit(o.id, StopKind.DELIVERY, o.delivery, 0, 0, 0)
+                    for o in problem.orders
+                ),
+                travel_s=0,
+            )
+            for courier in problem.couriers[:1]
+        )
+        return Plan(routes=routes, unassigned=(), objective=0, solve_time_s=0.0)
+
+
+def test_a_defective_plan_sends_no_courier_to_deliver_what_it_lacks(travel):
+    from tests.dispatch.conftest import make_depots
+
+    dispatcher = Dispatcher(travel, make_depots(), _CarelessPlanner())
+    dispatcher.apply(order("o1", at_s=60, accept_late=True))
+    dispatcher.apply(online("c1", at_s=70))
+
+    plan = dispatcher.replan(90)
+
+    assert dispatcher.route("c1") == []
+    assert [(u.order_id, u.reason) for u in plan.unassigned] == [("o1", "invalid_plan")]
+    assert dispatcher.order("o1").status is OrderStatus.ACCEPTED
+    assert dispatcher.state.depots["A"].reserved == {"活着": 1}
