@@ -947,6 +947,7 @@ class Dispatcher:
                 courier.committed_s = now_s if stops else None
                 courier.route = stops[1:]
         planned = {s.order_id: cid for cid in routes for s in self.route(cid)}
+        unassigned = [u for u in unassigned if u.order_id not in planned]
         self._sync_orders(planned, unassigned, now_s, tx)
         state.last_replan_s = now_s
         state.dirty = False
