@@ -198,7 +198,12 @@ class SqlStore:
             self._meta.update(pending.meta)
         change = Change(event_id, event, {k: v for k, v in pending.rows.items() if v})
         for listener in self._listeners:
-            listener(change)
+            # NOTE: the change is committed; a failing listener must not make
+            # the dispatcher undo in memory what the database now holds.
+            try:
+                listener(change)
+            except Exception:
+                logger.exception("a change listener failed; the change is stored")
 
     def _diff(self, state: BaseModel) -> _Pending:
         rows: dict[str, dict[str, Json]] = {}
