@@ -73,7 +73,11 @@ def summarise(run: RunResult) -> dict[str, Any]:
         },
         "simulated_s": run.simulated_s,
         "wall_time_s": round(run.wall_time_s, 3),
+        "cpu_time_s": round(run.cpu_time_s, 3),
         "speedup_vs_realtime": round(run.simulated_s / max(run.wall_time_s, 1e-9), 1),
+        "speedup_vs_realtime_cpu": round(
+            run.simulated_s / max(run.cpu_time_s, 1e-9), 1
+        ),
     }
     return summary
 

@@ -137,6 +137,8 @@ class RunResult:
     start_s: int
     end_s: int
     wall_time_s: float
+    cpu_time_s: float = 0.0
+    """Processor time of the run: the wall time on an otherwise idle machine."""
     frame: str = "wgs84"
     """Coordinate frame of leg points: ``wgs84`` lon/lat or ``xy_m``."""
     skipped_rows: int = 0

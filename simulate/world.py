@@ -168,6 +168,7 @@ class World:
     def run(self, progress: Progress | None = None) -> RunResult:
         """Play the whole stream and return what happened."""
         started = time.perf_counter()
+        started_cpu = time.process_time()
         self._schedule_all()
         total = max(self.end_s - self.start_s, 1)
         while len(self.queue):
@@ -185,6 +186,7 @@ class World:
         for courier in self.couriers.values():
             self._close_shift(courier)
         wall = time.perf_counter() - started
+        cpu = time.process_time() - started_cpu
         logger.info(
             "%s: %d orders, %d delivered, %d re-plans, %.1f s wall",
             self.policy,
@@ -202,6 +204,7 @@ class World:
             start_s=self.start_s,
             end_s=self.now_s,
             wall_time_s=wall,
+            cpu_time_s=cpu,
             frame=self.scenario.frame,
             skipped_rows=len(self.scenario.skipped),
             targets_s=self.scenario.targets_s or self.config.targets_s,
