@@ -1,10 +1,11 @@
 """Contraction hierarchies for many-to-many travel-time matrices (numba).
 
 Build: nodes are contracted one by one in the order of a lazily updated
-priority (edge difference plus contracted neighbours); contracting ``v``
+priority (edge difference, contracted neighbours, level); contracting ``v``
 adds a shortcut ``u -> x`` for each pair of its remaining neighbours unless
 a witness search (Dijkstra from ``u`` avoiding ``v``, at most
-``SETTLE_LIMIT`` nodes settled) finds a path as short. A limited witness
+``SETTLE_LIMIT`` nodes settled, ``LATE_SETTLE_LIMIT`` in the dense core)
+finds a path as short. A limited witness
 search may add a superfluous shortcut but never misses a needed one, so
 queries stay exact.
 
@@ -33,11 +34,18 @@ logger = logging.getLogger(__name__)
 INF = np.iinfo(np.int64).max // 4
 SETTLE_LIMIT = 60
 """Nodes a witness search may settle before giving up (adds a shortcut)."""
-CH_FORMAT_VERSION = 1
+LATE_SETTLE_LIMIT = 500
+LATE_SHARE = 0.5
+"""Once this share of nodes is contracted, witness searches may settle
+``LATE_SETTLE_LIMIT`` nodes: the remaining core is dense, and superfluous
+shortcuts there would inflate every query."""
+CH_FORMAT_VERSION = 2
 ED_WEIGHT = 2
 DELETED_WEIGHT = 1
 LEVEL_WEIGHT = 1
-"""Node priority = 2 × edge difference + contracted neighbours + level."""
+"""Node priority = 2 × edge difference + contracted neighbours + level; the
+best of the weightings tried on the 40 k-node synthetic grid (smallest search
+spaces; 4-1-1 builds faster with 5 % larger spaces)."""
 
 
 @njit(cache=True)
@@ -215,7 +223,19 @@ def _degree(v, out_head, out_next, in_head, in_next, e_from, e_to, contracted):
 
 
 @njit(cache=True)
-def _contract(n, tails, heads, weights, capacity, settle_limit):
+def _contract(
+    n,
+    tails,
+    heads,
+    weights,
+    capacity,
+    early_limit,
+    late_limit,
+    late_share,
+    ed_w,
+    del_w,
+    lvl_w,
+):
     e_from = np.empty(capacity, np.int32)
     e_to = np.empty(capacity, np.int32)
     e_w = np.empty(capacity, np.int64)
@@ -265,12 +285,15 @@ def _contract(n, tails, heads, weights, capacity, settle_limit):
             touched,
             hkeys,
             hvals,
-            settle_limit,
+            early_limit,
         ) - _degree(v, out_head, out_next, in_head, in_next, e_from, e_to, contracted)
         psize = _push(pkeys, pvals, psize, p + offset, v)
 
     order = 0
+    settle_limit = early_limit
     while psize > 0:
+        if order >= late_share * n:
+            settle_limit = late_limit
         _, v, psize = _pop(pkeys, pvals, psize)
         if contracted[v]:
             continue
@@ -292,11 +315,7 @@ def _contract(n, tails, heads, weights, capacity, settle_limit):
             hvals,
             settle_limit,
         ) - _degree(v, out_head, out_next, in_head, in_next, e_from, e_to, contracted)
-        p = (
-            ED_WEIGHT * edge_difference
-            + DELETED_WEIGHT * deleted[v]
-            + LEVEL_WEIGHT * level[v]
-        )
+        p = ed_w * edge_difference + del_w * deleted[v] + lvl_w * level[v]
         if psize > 0 and p + offset > pkeys[0] and psize < pkeys.size:
             psize = _push(pkeys, pvals, psize, p + offset, v)
             continue
@@ -472,6 +491,11 @@ def build_hierarchy(
             weights.astype(np.int64),
             capacity,
             SETTLE_LIMIT,
+            LATE_SETTLE_LIMIT,
+            LATE_SHARE,
+            ED_WEIGHT,
+            DELETED_WEIGHT,
+            LEVEL_WEIGHT,
         )
         if m >= 0:
             break
