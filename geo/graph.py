@@ -216,11 +216,11 @@ def _way_rule(
 
     pushed = False
     if own_access in ("no", "use_sidepath", "dismount"):
-        if profile.mode == "ebike" and profile.bicycle_no == "push":
+        if profile.mode != "ebike" or profile.bicycle_no == "exclude":
+            return None
+        if profile.bicycle_no == "push":
             pushed = True
             speed_kmh = WALK_KMH
-        elif profile.bicycle_no != "ignore" or profile.mode == "walk":
-            return None
 
     oneway = tags.get("oneway", "no").lower()
     if tags.get("junction") in ("roundabout", "circular") and oneway == "no":

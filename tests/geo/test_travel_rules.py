@@ -161,3 +161,12 @@ def test_time_of_day_factor_scales_travel_times(write_town):
     rush = model.at_hour(8)
 
     assert seconds(rush, 1, 9) == pytest.approx(seconds(model, 1, 9) * 1.5, abs=3)
+
+
+def test_scooters_keep_off_roads_closed_to_motorcycles(write_town):
+    closed = {**RES, "motorcycle": "no"}
+    ways = [w if w[0] != 101 else (101, [1, 2, 3], closed) for w in ALL_STREETS]
+    scooter = town_model(write_town, ways, "scooter")
+    open_town = town_model(write_town, ALL_STREETS, "scooter")
+
+    assert seconds(scooter, 1, 3) > seconds(open_town, 1, 3)
