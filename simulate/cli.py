@@ -113,10 +113,11 @@ def simulate(
         "skipped_rows": [str(p) for p in scenario.skipped],
     }
     if find_fleet is not None:
-        extra["find_fleet"] = _find_fleet(
+        found = _find_fleet(
             spec, settings, policies[0], find_fleet, use_ray, scenario, out
         )
-        fleet_size = extra["find_fleet"]["couriers"] or fleet_size
+        extra["find_fleet"] = found
+        fleet_size = found["couriers"] or fleet_size
     if sweep is not None:
         extra["sweep"] = _sweep(spec, settings, policies[0], sweep, use_ray, scenario)
 

@@ -37,60 +37,74 @@ class SimulationConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    seed: int = Field(1, ge=0, description="Seed of the world's random generator.")
+    seed: int = Field(
+        default=1, ge=0, description="Seed of the world's random generator."
+    )
     policy: Policy = Policy.ORTOOLS
     couriers: int = Field(
-        30, ge=0, description="Fleet size when the stream brings no couriers."
+        default=30, ge=0, description="Fleet size when the stream brings no couriers."
     )
-    courier_capacity: int = Field(8, ge=1, description="Orders a courier can carry.")
+    courier_capacity: int = Field(
+        default=8, ge=1, description="Orders a courier can carry."
+    )
     shift_start_s: int | None = Field(
-        None,
+        default=None,
         ge=0,
         description="Shift start of generated couriers (default: first order).",
     )
     shift_end_s: int | None = Field(
-        None, ge=0, description="Shift end of generated couriers (default: open end)."
+        default=None,
+        ge=0,
+        description="Shift end of generated couriers (default: open end).",
     )
-    replan_interval_s: int = Field(60, ge=1, le=3600)
+    replan_interval_s: int = Field(default=60, ge=1, le=3600)
     position_interval_s: int = Field(
-        300,
+        default=300,
         ge=1,
         description=(
             "How often a riding courier's position is reported before a tick; "
             "couriers are always placed where they pick up or deliver."
         ),
     )
-    pickup_service_s: int = Field(120, ge=0, description="Time spent at a depot.")
-    delivery_service_s: int = Field(120, ge=0, description="Time spent at a door.")
+    pickup_service_s: int = Field(
+        default=120, ge=0, description="Time spent at a depot."
+    )
+    delivery_service_s: int = Field(
+        default=120, ge=0, description="Time spent at a door."
+    )
     travel_noise_sd: float = Field(
-        0.1,
+        default=0.1,
         ge=0.0,
         le=1.0,
         description="Sigma of the log-normal factor on every leg's travel time.",
     )
     solver_clock: SolverClock = SolverClock.BUDGET
-    solver_time_limit_s: float = Field(1.0, gt=0.0, description="Per re-plan.")
+    solver_time_limit_s: float = Field(default=1.0, gt=0.0, description="Per re-plan.")
     solver_solution_limit: int = Field(
-        5, ge=1, description="Per re-plan, when the clock is 'budget'."
+        default=5, ge=1, description="Per re-plan, when the clock is 'budget'."
     )
     drain_s: int = Field(
-        4 * 3600, ge=0, description="How long the world runs after the last order."
+        default=4 * 3600,
+        ge=0,
+        description="How long the world runs after the last order.",
     )
     targets_s: tuple[int, ...] = Field(
-        (3600,), description="Click-to-door targets reported besides the deadline."
+        default=(3600,),
+        description="Click-to-door targets reported besides the deadline.",
     )
     accept_late: bool = Field(
-        False,
+        default=False,
         description=(
             "Accept orders the dispatcher cannot promise on time (replays of "
             "data sets whose orders must all be served) instead of refusing them."
         ),
     )
     stock_copies: float = Field(
-        200.0, gt=0.0, description="Mean copies of a stocked title per depot."
+        default=200.0, gt=0.0, description="Mean copies of a stocked title per depot."
     )
     strict: bool = Field(
-        True, description="Reject a stream with bad rows instead of skipping them."
+        default=True,
+        description="Reject a stream with bad rows instead of skipping them.",
     )
 
     @model_validator(mode="after")

@@ -186,7 +186,7 @@ def convert_tianchi(
     if problems:
         raise StreamError(problems)
 
-    per_shop = Counter(o.pickup for o in orders)
+    per_shop = Counter(o.pickup for o in orders if o.pickup is not None)
     points = sorted(per_shop)
     weights = np.array([per_shop[p] for p in points], dtype=float)
     starts = rng.choice(len(points), size=couriers, p=weights / weights.sum())

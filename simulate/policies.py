@@ -109,9 +109,10 @@ class _Routes:
                     steps.append(_Step(visit.order_id, StopKind.DELIVERY))
                 done.add(key)
         for order_id in sorted(mine):
-            order = self.orders.get(order_id)
-            if order is None:
+            found = self.orders.get(order_id)
+            if found is None:
                 continue
+            order = found
             if (
                 order.pickups
                 and order_id not in courier.onboard

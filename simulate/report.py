@@ -102,9 +102,10 @@ def _quantiles(values: np.ndarray) -> dict[str, float]:
 
 def _lateness(orders: Sequence[Any]) -> dict[str, Any]:
     late = np.array([o.lateness_s for o in orders if o.lateness_s > 0], dtype=float)
-    edges = [*LATENESS_BINS_MIN, None]
+    edges: list[int | None] = [*LATENESS_BINS_MIN, None]
     bins = {}
     for low, high in itertools.pairwise(edges):
+        assert low is not None
         label = f"{low}-{high} min" if high is not None else f">{low} min"
         upper = np.inf if high is None else high * 60
         bins[label] = int(((late > low * 60) & (late <= upper)).sum())

@@ -43,9 +43,8 @@ def planar_model(stream: Stream) -> Any:
     """Return the planar travel model a stream's ``stream.toml`` asks for."""
     from geo.planar import PlanarTravelModel
 
-    frame = "xy_m" if stream.crs == "xy_m" else "lonlat"
     return PlanarTravelModel(
-        frame,
+        "xy_m" if stream.crs == "xy_m" else "lonlat",
         detour_factor=stream.meta.detour_factor,
         speed_mps=stream.meta.speed_mps,
         name=f"planar/{stream.meta.name or 'stream'}",

@@ -191,7 +191,7 @@ def read_stream(directory: Path, strict: bool = True) -> Stream:
 
     clock = _Clock.for_rows(meta.start, order_rows[0])
     problems: list[RowProblem] = []
-    crs = next((r.get("crs") for _, r in order_rows[0] if r.get("crs")), "wgs84")
+    crs = next((r["crs"] for _, r in order_rows[0] if r.get("crs")), "wgs84")
     depots = _parse_depots(depot_rows[0], crs, problems)
     depot_ids = {d.depot_id for d in depots}
     orders = _parse_orders(order_rows[0], clock, depot_ids, problems)
@@ -275,7 +275,7 @@ def format_items(items: Iterable[tuple[str, int]]) -> str:
 
 def parse_items(text: str) -> tuple[tuple[str, int], ...]:
     """Parse the ``items`` column into (title, quantity) pairs."""
-    items = []
+    items: list[tuple[str, int]] = []
     for entry in text.split(";"):
         entry = entry.strip()
         if not entry:
@@ -285,9 +285,9 @@ def parse_items(text: str) -> tuple[tuple[str, int], ...]:
             items.append((title.strip(), int(qty)))
         else:
             items.append((entry, 1))
-    for title, qty in items:
-        if qty < 1:
-            raise ValueError(f"item {title!r} has quantity {qty}; must be >= 1")
+    for name, count in items:
+        if count < 1:
+            raise ValueError(f"item {name!r} has quantity {count}; must be >= 1")
     return tuple(items)
 
 

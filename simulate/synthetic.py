@@ -37,19 +37,26 @@ class SyntheticConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    orders: int = Field(3000, ge=1, le=1_000_000, description="Orders per city-day.")
-    hour_profile: tuple[float, ...] = Field(DAY_PROFILE, min_length=24, max_length=24)
+    orders: int = Field(
+        default=3000, ge=1, le=1_000_000, description="Orders per city-day."
+    )
+    hour_profile: tuple[float, ...] = Field(
+        default=DAY_PROFILE, min_length=24, max_length=24
+    )
     popularity_exponent: float = Field(
-        0.8,
+        default=0.8,
         ge=0.0,
         le=5.0,
         description="Zipf exponent of title popularity (catalogue order = rank).",
     )
     mean_extra_titles: float = Field(
-        0.3, ge=0.0, le=5.0, description="Mean titles per order beyond the first."
+        default=0.3,
+        ge=0.0,
+        le=5.0,
+        description="Mean titles per order beyond the first.",
     )
     jitter_m: float = Field(
-        40.0, ge=0.0, description="Spread of a dropoff around its place."
+        default=40.0, ge=0.0, description="Spread of a dropoff around its place."
     )
 
     @field_validator("hour_profile")

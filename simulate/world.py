@@ -28,6 +28,7 @@ from dispatch.events import (
     CourierOffline,
     CourierOnline,
     CourierPosition,
+    Crs,
     Delivered,
     ItemLine,
     OrderPlaced,
@@ -125,7 +126,7 @@ class World:
         self.policy = policy
         self.oracle_s = oracle_s
         self.travel = scenario.travel
-        self.crs = "xy_m" if scenario.frame == "xy_m" else "wgs84"
+        self.crs: Crs = "xy_m" if scenario.frame == "xy_m" else "wgs84"
         self.rng = np.random.default_rng(config.seed)
         self.queue = EventQueue()
         self.pickup_service_s = _first(
@@ -281,14 +282,16 @@ class World:
             order_id=order.order_id,
             at_s=order.placed_s,
             items=tuple(ItemLine(title=t, quantity=q) for t, q in order.items),
-            dropoff=Point(lon=order.dropoff[0], lat=order.dropoff[1], crs=order.crs),
+            dropoff=Point(
+                lon=order.dropoff[0], lat=order.dropoff[1], crs=_crs(order.crs)
+            ),
             address=order.address,
             deadline_s=order.deadline_s,
             ready_s=order.ready_s,
             depot_id=order.depot_id if order.pickup is None else None,
             pickup=None
             if order.pickup is None
-            else Point(lon=order.pickup[0], lat=order.pickup[1], crs=order.crs),
+            else Point(lon=order.pickup[0], lat=order.pickup[1], crs=_crs(order.crs)),
             size=order.size,
             accept_late=self.config.accept_late,
         )
@@ -602,6 +605,12 @@ class World:
         if self.crs == "xy_m":
             return float(np.hypot(a[0] - b[0], a[1] - b[1]))
         return float(haversine_m(a[0], a[1], b[0], b[1]))
+
+
+def _crs(name: str) -> Crs:
+    if name not in ("wgs84", "gcj02", "bd09", "xy_m"):
+        raise ValueError(f"crs={name!r}: choose wgs84, gcj02, bd09 or xy_m")
+    return name  # type: ignore[return-value]  # checked against the Literal above
 
 
 def _first(*values: int | None) -> int:
