@@ -1,6 +1,7 @@
 """The world driving the real dispatcher: nothing lost, nobody twice, repeatable."""
 
 import itertools
+from typing import Any
 
 import numpy as np
 import pytest
@@ -13,8 +14,8 @@ from simulate.scenario import Scenario
 POLICIES = [Policy.ORTOOLS, Policy.INSERTION, Policy.GREEDY]
 
 
-def _run(scenario: Scenario, policy: Policy, **settings: object) -> RunResult:
-    run = run_policy(scenario, SimulationConfig(**settings), policy)
+def _run(scenario: Scenario, policy: Policy, **settings: Any) -> RunResult:
+    run = run_policy(scenario, SimulationConfig.model_validate(settings), policy)
     assert run.errors == [], "the dispatcher refused an event the world sent"
     return run.result
 
@@ -30,7 +31,7 @@ def test_every_order_ends_delivered_rejected_or_unassigned_with_a_reason(
     }
     for order in result.orders:
         if order.fate is Fate.DELIVERED:
-            assert order.picked_up_s is not None
+            assert order.picked_up_s is not None and order.delivered_s is not None
             assert order.placed_s <= order.picked_up_s < order.delivered_s
         else:
             assert order.reason, f"{order.order_id} ended {order.fate} with no reason"
@@ -83,8 +84,8 @@ def test_a_courier_waits_at_the_shop_until_the_order_is_ready(
     tiny_scenario: Scenario,
 ) -> None:
     result = _run(tiny_scenario, Policy.ORTOOLS)
-    ready = {o.order_id: o.ready_s for o in tiny_scenario.stream.orders}
-    service = tiny_scenario.pickup_service_s
+    ready = {o.order_id: o.ready_s or 0 for o in tiny_scenario.stream.orders}
+    service = tiny_scenario.pickup_service_s or 0
 
     for order in result.orders:
         assert order.picked_up_s is not None
