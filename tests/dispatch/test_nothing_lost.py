@@ -1,4 +1,8 @@
-"""A seeded busy hour driven through the dispatcher: no order ever vanishes."""
+"""A seeded busy hour driven through the dispatcher: no order ever vanishes.
+
+The solver runs its construction only (no OR-Tools search): what is checked is
+the dispatcher's bookkeeping over many re-plans, not the quality of routes.
+"""
 
 from collections import Counter
 
@@ -79,10 +83,10 @@ def test_every_order_ends_terminal_or_open_and_stock_balances(travel):
     dispatcher = Dispatcher(
         travel,
         depots,
-        OrToolsPlanner(solver.SolverParams(time_limit_s=2.0, solution_limit=5)),
-        DispatchParams(replan_interval_s=120),
+        OrToolsPlanner(solver.SolverParams(time_limit_s=2.0, improve=False)),
+        DispatchParams(replan_interval_s=60),
     )
-    for k in range(6):
+    for k in range(10):
         dispatcher.apply(
             CourierOnline(
                 courier_id=f"c{k}",
@@ -95,9 +99,9 @@ def test_every_order_ends_terminal_or_open_and_stock_balances(travel):
         )
 
     riders = _Riders(dispatcher)
-    placed = _orders(rng, 30)
+    placed = _orders(rng, 60)
     pending = list(placed)
-    for now_s in range(0, int(2.5 * 3600), 120):
+    for now_s in range(0, 3 * 3600, 60):
         while pending and pending[0].at_s <= now_s:
             dispatcher.apply(pending.pop(0))
         if now_s == 1800:
@@ -121,7 +125,7 @@ def test_every_order_ends_terminal_or_open_and_stock_balances(travel):
         else:
             assert order.status in TERMINAL | {OrderStatus.NEEDS_REVIEW}
     accepted = [o for o in state.orders.values() if len(o.history) > 2]
-    assert len(accepted) >= 20
+    assert len(accepted) >= 40
     assert all(o.status in TERMINAL for o in accepted)
 
     consumed: Counter = Counter()
