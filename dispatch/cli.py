@@ -11,8 +11,9 @@ def serve(
         None,
         "--db",
         envvar="ONEHOUR_DB",
-        show_default="sqlite:///onehour.sqlite",
-        help="SQLAlchemy database URL (SQLite file or PostgreSQL).",
+        show_default=False,
+        help="SQLAlchemy database URL, e.g. postgresql+psycopg://user@host/db; "
+        "default: sqlite:///onehour.sqlite in the working directory.",
     ),
     tokens: Path | None = typer.Option(
         None,
