@@ -12,6 +12,7 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel
 
 from dispatch.domain import (
+    TERMINAL,
     CourierRecord,
     DepotRecord,
     OrderRecord,
@@ -44,6 +45,8 @@ from dispatch.service.views import courier_view, depot_view, order_view
 logger = logging.getLogger(__name__)
 
 STREAM_PING_S = 15.0
+MAP_FINISHED_WITHIN_S = 2 * 3600
+"""The map shows finished orders for this long, then only open ones."""
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
 orders = APIRouter(prefix="/orders", tags=["orders"])
@@ -329,18 +332,33 @@ async def health(request: Request) -> Health:
 
 
 @live.get("/map/state")
-async def map_state(request: Request, _: DispatcherOnly) -> dict[str, Any]:
-    """Return everything the map draws, without customer details."""
+async def map_state(
+    request: Request,
+    _: DispatcherOnly,
+    finished_within_s: int = Query(
+        MAP_FINISHED_WITHIN_S,
+        ge=0,
+        description="Also show orders delivered, rejected or cancelled this recently.",
+    ),
+) -> dict[str, Any]:
+    """Return everything the map draws, without customer details.
+
+    Open orders are always shown; finished ones only for a while.
+    """
     runtime = _runtime(request)
+    since_s = runtime.now_s() - finished_within_s
 
     def read(dispatcher: Any) -> dict[str, Any]:
         state = dispatcher.state
+        shown = [
+            o
+            for o in state.orders.values()
+            if o.status not in TERMINAL or o.history[-1].at_s > since_s
+        ]
         return {
             "city": runtime.settings.city,
             "now_s": runtime.now_s(),
-            "orders": [
-                order_view(o.model_dump(mode="json")) for o in state.orders.values()
-            ],
+            "orders": [order_view(o.model_dump(mode="json")) for o in shown],
             "couriers": [
                 courier_view(c.model_dump(mode="json")) for c in state.couriers.values()
             ],

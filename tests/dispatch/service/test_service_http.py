@@ -232,3 +232,20 @@ def test_changes_wake_the_background_replanner(
             time.sleep(0.05)
         assert order["status"] == "assigned"
         assert order["courier_id"] == "c1"
+
+
+def test_the_map_shows_open_orders_and_recently_finished_ones(
+    client, auth, order_body, online_body
+):
+    client.post("/couriers/c1/online", json=online_body(), headers=auth["c1"])
+    client.post("/orders", json=order_body("open"), headers=auth["dispatcher"])
+    client.post("/orders", json=order_body("gone"), headers=auth["dispatcher"])
+    client.post("/orders/gone/cancel", headers=auth["dispatcher"])
+
+    recent = client.get("/map/state", headers=auth["dispatcher"]).json()
+    assert {o["id"] for o in recent["orders"]} == {"open", "gone"}
+    assert "customer" not in recent["orders"][0]
+    only_open = client.get(
+        "/map/state", params={"finished_within_s": 0}, headers=auth["dispatcher"]
+    ).json()
+    assert [o["id"] for o in only_open["orders"]] == ["open"]
