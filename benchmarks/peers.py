@@ -9,6 +9,7 @@ its stocking depot nearest to the delivery; both treat deadlines as hard.
 import importlib.util
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -163,8 +164,9 @@ def solve_pyvrp(
                 amount=[order.size], prize=prize, required=required,
             )
         )  # fmt: skip
+    matrices: list[Any] = [matrix]
     data = pyvrp.ProblemData(
-        locations, clients, depots, vehicle_types, [matrix], [matrix],
+        locations, clients, depots, vehicle_types, matrices, matrices,
         shipments=shipments,
     )  # fmt: skip
     result = pyvrp.solve(data, stop=MaxRuntime(time_limit_s), seed=seed, display=False)

@@ -12,7 +12,7 @@ import time
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from solver.nodes import NodeKind, Nodes, OrderKind
+from solver.nodes import NodeKind, Nodes, OrderKind, schedule
 from solver.params import Metaheuristic, SolverParams
 from solver.problem import Problem
 
@@ -55,7 +55,7 @@ def improve(
         [nodes.end(v) for v in range(nodes.n_vehicles)],
     )
     model = pywrapcp.RoutingModel(manager)
-    _add_costs_and_time(model, manager, nodes, params)
+    _add_costs_and_time(model, manager, nodes, params, _late_starts(nodes, routes))
     _add_load(model, manager, problem, nodes)
     _add_orders(model, manager, nodes, params, current_vehicle)
     _add_commitments(model, manager, nodes)
@@ -93,6 +93,7 @@ def _add_costs_and_time(
     manager: pywrapcp.RoutingIndexManager,
     nodes: Nodes,
     params: SolverParams,
+    soft_bound_s: np.ndarray,
 ) -> None:
     transit = model.RegisterTransitMatrix(nodes.node_travel().tolist())
     model.SetArcCostEvaluatorOfAllVehicles(transit)
@@ -109,11 +110,29 @@ def _add_costs_and_time(
             index = manager.NodeToIndex(node)
         cumul = time_dim.CumulVar(index)
         cumul.SetRange(int(nodes.earliest_s[node]), int(nodes.latest_s[node]))
-        deadline = int(nodes.deadline_s[node])
+        deadline = int(soft_bound_s[node])
         if kind == NodeKind.DELIVERY and deadline < nodes.latest_s[node]:
             time_dim.SetCumulVarSoftUpperBound(
                 index, deadline, params.lateness_cost_per_s
             )
+
+
+def _late_starts(nodes: Nodes, routes: list[list[int]]) -> np.ndarray:
+    """Return each delivery's soft bound: its deadline, or its start if later.
+
+    # NOTE: OR-Tools' local search slows down by two orders of magnitude when
+    # soft upper bounds are violated, so a delivery the construction made late
+    # is bounded at its constructed start instead: the search may not make it
+    # later, but no longer gains by making it less late.
+    """
+    bound = nodes.deadline_s.copy()
+    for v, inner in enumerate(routes):
+        route = [nodes.start(v), *inner, nodes.end(v)]
+        _, start, _ = schedule(nodes, route)
+        for node, start_s in zip(route, start, strict=True):
+            if nodes.kind[node] == NodeKind.DELIVERY:
+                bound[node] = max(bound[node], start_s)
+    return bound
 
 
 def _add_load(

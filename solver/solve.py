@@ -17,6 +17,9 @@ logger = logging.getLogger(__name__)
 
 _DEFAULT_PARAMS = SolverParams()
 
+MODEL_BUILD_S_PER_ENTRY = 6e-7
+"""Measured cost of building the OR-Tools model, per node-matrix entry."""
+
 
 def solve(
     problem: Problem,
@@ -68,11 +71,14 @@ def solve(
     inner = [r.inner for r in routes]
     stats: dict[str, float] = {"construction_s": constructed_s}
 
+    build_s = MODEL_BUILD_S_PER_ENTRY * nodes.n_nodes**2
+    # NOTE: OR-Tools only runs when the budget left pays for building its model
+    # twice over; otherwise the construction is the plan.
     if (
         params.improve
         and nodes.n_vehicles > 0
         and nodes.n_nodes <= params.max_model_nodes
-        and time.perf_counter() < deadline
+        and deadline - time.perf_counter() > 2 * build_s
     ):
         inner, search_stats = improve(problem, nodes, params, inner, current, deadline)
         stats.update(search_stats)
@@ -156,8 +162,8 @@ def _map_visits(
 def _try_append(nodes: Nodes, state: RouteState, node: int) -> None:
     """Append a node before the route's end if the route stays feasible."""
     state.route.insert(len(state.route) - 1, node)
-    if _feasible(nodes, state):
-        state.refresh(nodes)
+    state.refresh(nodes)
+    if _feasible(state):
         return
     state.route.pop(len(state.route) - 2)
     order = int(nodes.order[node])
@@ -168,22 +174,10 @@ def _try_append(nodes: Nodes, state: RouteState, node: int) -> None:
     state.refresh(nodes)
 
 
-def _feasible(nodes: Nodes, state: RouteState) -> bool:
-    """Return whether a route meets hard windows, shift end and capacity."""
-    route = np.asarray(state.route, dtype=np.int64)
-    _, start, _ = schedule(nodes, state.route)
-    if (start > nodes.latest_s[route]).any():
-        return False
-    kind = nodes.kind[route]
-    order = nodes.order[route]
-    size = nodes.size[route]
-    loaded = np.zeros(len(route), dtype=bool)
-    has = order >= 0
-    loaded[has] = nodes.order_kind[order[has]] == OrderKind.START_LOADED
-    load = state.base_load + int(size[loaded & (kind == NodeKind.DELIVERY)].sum())
-    change = np.where(kind == NodeKind.PICKUP, size, 0)
-    change -= np.where(kind == NodeKind.DELIVERY, size, 0)
-    return bool((load + np.cumsum(change) <= state.capacity).all())
+def _feasible(state: RouteState) -> bool:
+    """Return whether a refreshed route meets hard windows, shift and capacity."""
+    room, load = state.state[6], state.state[7]
+    return bool((room >= 0).all() and (load <= state.capacity).all())
 
 
 def _to_plan(
