@@ -6,7 +6,8 @@ greedy and insertion policies are other planners behind the same protocol.
 """
 
 import logging
-from typing import Any, Protocol
+from dataclasses import replace
+from typing import Any, Literal, Protocol
 
 import solver
 from solver.problem import Plan, Problem
@@ -44,6 +45,9 @@ def live_solver_params() -> Any:
     )
 
 
+WarmStart = Literal["best", "always", "never"]
+
+
 class OrToolsPlanner:
     """Plan with the OR-Tools solver, warm-started from the previous plan.
 
@@ -51,13 +55,54 @@ class OrToolsPlanner:
     ----------
     params
         A ``solver.SolverParams``; :func:`live_solver_params` when ``None``.
+    warm_start
+        ``best`` (default) solves from scratch and from the previous plan and
+        keeps the lower objective; ``always`` and ``never`` solve once.
+
+    Notes
+    -----
+    Why ``best``: on Beijing's graph at the peak (600 open orders, 150
+    couriers) the solver's warm start keeps the previous routes and only
+    inserts new orders, and plans decayed: 65 % of planned deliveries late
+    against 19 % when solving from scratch each time, which won every one of
+    10 re-plans compared. Both solves together stayed under 1.4 s (p95). Every
+    order still carries its ``current_courier``, so either way a reassignment
+    pays the solver's ``reassign_penalty`` and committed stops stay frozen.
     """
 
-    def __init__(self, params: Any = None) -> None:
+    def __init__(self, params: Any = None, warm_start: WarmStart = "best") -> None:
+        if warm_start not in ("best", "always", "never"):
+            raise ValueError(
+                f"warm_start={warm_start!r} must be 'best', 'always' or 'never'"
+            )
         self.params = params if params is not None else live_solver_params()
+        self.warm_start = warm_start
 
     def plan(self, problem: Problem, previous: Plan | None) -> Plan:
-        """Solve ``problem`` within the solver's budget."""
+        """Solve ``problem`` within the solver's budget (twice for ``best``)."""
+        if previous is None or self.warm_start == "never":
+            return self._solve(problem, None)
+        warm = self._solve(problem, previous)
+        if self.warm_start == "always":
+            return warm
+        cold = self._solve(problem, None)
+        chosen = warm if warm.objective <= cold.objective else cold
+        logger.debug(
+            "warm objective %d, cold %d: kept the %s plan",
+            warm.objective,
+            cold.objective,
+            "warm" if chosen is warm else "cold",
+        )
+        stats = {
+            **chosen.stats,
+            "warm_objective": float(warm.objective),
+            "cold_objective": float(cold.objective),
+        }
+        return replace(
+            chosen, solve_time_s=warm.solve_time_s + cold.solve_time_s, stats=stats
+        )
+
+    def _solve(self, problem: Problem, previous: Plan | None) -> Plan:
         plan: Plan = solver.solve(problem, self.params, warm_start=previous)
         logger.debug(
             "planned %d orders on %d couriers in %.3f s, %d unassigned",
