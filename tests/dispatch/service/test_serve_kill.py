@@ -108,7 +108,7 @@ def test_a_killed_server_restarts_with_every_acknowledged_order_and_committed_st
                     api.post(f"/couriers/k{n}/online", json=online).status_code == 200
                 )
             acknowledged = {}
-            for n in range(12):
+            for n in range(6):
                 depot = depots[n % len(depots)]
                 body = {
                     "order_id": f"o{n}",
@@ -131,7 +131,7 @@ def test_a_killed_server_restarts_with_every_acknowledged_order_and_committed_st
                     assert api.post(f"{path}/picked-up").status_code == 200
             orders_before = {o["id"]: o for o in api.get("/orders").json()}
             couriers_before = {c["id"]: c for c in api.get("/couriers").json()}
-            for n in range(12, 20):
+            for n in range(6, 10):
                 answer = api.post("/orders", json={**body, "order_id": f"o{n}"})
                 assert answer.status_code == 201
                 acknowledged[f"o{n}"] = answer.json()["order"]["status"]
