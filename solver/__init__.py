@@ -1,7 +1,7 @@
 """Pure optimisation: a routing problem in, a plan out (integers only)."""
 
 from solver.check import check_plan
-from solver.params import Metaheuristic, SolverParams
+from solver.params import Construction, Metaheuristic, SolverParams
 from solver.problem import (
     CommittedStop,
     Courier,
@@ -15,10 +15,11 @@ from solver.problem import (
     UnassignedReason,
     Visit,
 )
-from solver.solve import solve
+from solver.solve import solve, warm_up
 
 __all__ = [
     "CommittedStop",
+    "Construction",
     "Courier",
     "Metaheuristic",
     "Order",
@@ -33,4 +34,5 @@ __all__ = [
     "Visit",
     "check_plan",
     "solve",
+    "warm_up",
 ]

@@ -68,6 +68,15 @@ class SolverParams(BaseModel):
             "than the budget allows; the construction's own local search is used."
         ),
     )
+    lns_iterations: int | None = Field(
+        default=None,
+        ge=0,
+        description=(
+            "Ruin-and-recreate iterations when OR-Tools is not used; None runs "
+            "them until the time limit."
+        ),
+    )
+    seed: int = Field(default=0, ge=0, description="Seed of the ruin-and-recreate.")
     log_search: bool = False
 
     @model_validator(mode="after")

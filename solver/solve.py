@@ -8,10 +8,20 @@ import numpy as np
 
 from solver.construct import RouteState, insert_orders, new_routes
 from solver.diagnose import explain
+from solver.lns import ruin_and_recreate
 from solver.nodes import NodeKind, Nodes, OrderKind, build_nodes, schedule
 from solver.ortools_backend import improve
 from solver.params import SolverParams
-from solver.problem import Plan, Problem, Route, StopKind, Visit
+from solver.problem import (
+    Courier,
+    Order,
+    Pickup,
+    Plan,
+    Problem,
+    Route,
+    StopKind,
+    Visit,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -19,6 +29,8 @@ _DEFAULT_PARAMS = SolverParams()
 
 MODEL_BUILD_S_PER_ENTRY = 6e-7
 """Measured cost of building the OR-Tools model, per node-matrix entry."""
+PLAN_BUILD_S_PER_ORDER = 1e-4
+"""Time kept back from the search to write the plan, per order."""
 
 
 def solve(
@@ -67,21 +79,29 @@ def solve(
         [o for o in range(len(problem.orders)) if o not in routed], dtype=np.int64
     )
     insert_orders(nodes, routes, todo, params, current)
-    constructed_s = time.perf_counter() - started
-    inner = [r.inner for r in routes]
-    stats: dict[str, float] = {"construction_s": constructed_s}
+    stats: dict[str, float] = {"construction_s": time.perf_counter() - started}
 
     build_s = MODEL_BUILD_S_PER_ENTRY * nodes.n_nodes**2
     # NOTE: OR-Tools only runs when the budget left pays for building its model
-    # twice over; otherwise the construction is the plan.
-    if (
-        params.improve
-        and nodes.n_vehicles > 0
+    # twice over; otherwise ruin-and-recreate improves the construction.
+    use_ortools = (
+        nodes.n_vehicles > 0
         and nodes.n_nodes <= params.max_model_nodes
         and deadline - time.perf_counter() > 2 * build_s
-    ):
+    )
+    inner = [r.inner for r in routes]
+    if params.improve and use_ortools:
         inner, search_stats = improve(problem, nodes, params, inner, current, deadline)
         stats.update(search_stats)
+    elif params.improve:
+        reserve_s = PLAN_BUILD_S_PER_ORDER * len(problem.orders)
+        stats.update(
+            ruin_and_recreate(
+                nodes, routes, params, current, deadline - reserve_s,
+                np.random.default_rng(params.seed),
+            )
+        )  # fmt: skip
+        inner = [r.inner for r in routes]
 
     plan = _to_plan(problem, nodes, params, inner, current, started, stats)
     logger.info(
@@ -93,6 +113,23 @@ def solve(
         plan.solve_time_s,
     )
     return plan
+
+
+def warm_up() -> None:
+    """Load the compiled construction once, so the first real solve is fast.
+
+    The first solve in a process otherwise pays for loading (or, on a fresh
+    checkout, compiling) the numba kernels: seconds, not milliseconds.
+    """
+    problem = Problem(
+        couriers=(Courier("warm-up", start=0, start_s=0, shift_end_s=100, capacity=2),),
+        orders=(
+            Order("a", delivery=1, deadline_s=50, pickups=(Pickup(0),)),
+            Order("b", delivery=1, deadline_s=50),
+        ),
+        time_s=np.array([[0, 1], [1, 0]], dtype=np.int64),
+    )
+    solve(problem, SolverParams(improve=False))
 
 
 def _current_vehicles(problem: Problem) -> np.ndarray:

@@ -15,6 +15,7 @@ from solver import (
     UnassignedReason,
     check_plan,
     solve,
+    warm_up,
 )
 
 FAST = SolverParams(time_limit_s=0.2)
@@ -371,3 +372,44 @@ def test_params_load_from_toml(tmp_path):
     params = SolverParams.from_toml(path)
     assert params.time_limit_s == 0.5
     assert params.hard_deadlines
+
+
+def live_like(seed: int, n_orders: int, n_couriers: int) -> Problem:
+    rng = np.random.default_rng(seed)
+    points = list(rng.integers(0, 3000, 3 + n_couriers + n_orders))
+    couriers = tuple(
+        Courier(f"c{k}", 3 + k, 0, 20_000, capacity=4) for k in range(n_couriers)
+    )
+    orders = tuple(
+        Order(
+            f"o{i}",
+            delivery=3 + n_couriers + i,
+            deadline_s=600 + 40 * i,
+            earliest_s=20 * i,
+            pickups=tuple(Pickup(d, 20 * i) for d in range(1 + i % 3)),
+            pickup_service_s=30,
+            delivery_service_s=60,
+        )
+        for i in range(n_orders)
+    )
+    return Problem(couriers, orders, line_matrix(points))
+
+
+def test_ruin_and_recreate_keeps_plans_valid_and_never_costs_more():
+    problem = live_like(11, 40, 5)
+    built = solved(problem, SolverParams(improve=False))
+    improved = solved(
+        problem, SolverParams(time_limit_s=0.001, lns_iterations=40, max_model_nodes=10)
+    )
+    assert improved.objective <= built.objective
+    assert len(improved.delivery_visits()) >= len(built.delivery_visits())
+
+
+def test_ruin_and_recreate_with_an_iteration_limit_is_reproducible():
+    problem = live_like(12, 30, 4)
+    params = SolverParams(time_limit_s=0.001, lns_iterations=25, max_model_nodes=10)
+    assert solved(problem, params).routes == solved(problem, params).routes
+
+
+def test_warm_up_runs_without_error():
+    warm_up()
