@@ -51,6 +51,8 @@ def ruin_and_recreate(
     started_cost = cost
     iterations = improvements = 0
     limit = params.lns_iterations
+    if limit is None and params.solution_limit is not None:
+        limit = params.solution_limit
 
     while (limit is None and time.perf_counter() < deadline) or (
         limit is not None and iterations < limit

@@ -37,8 +37,10 @@ class SolverParams(BaseModel):
 
     The budget is wall time (``time_limit_s``, model building included) and,
     for reproducible runs, ``solution_limit``: the number of improving
-    solutions OR-Tools may find before it stops. A solve with a solution limit
-    and a generous time limit gives the same plan on every run.
+    solutions OR-Tools may find before it stops (or of ruin-and-recreate
+    iterations when the problem is too large for an OR-Tools model within the
+    budget). A solve with a solution limit and a generous time limit gives the
+    same plan on every run.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -73,7 +75,8 @@ class SolverParams(BaseModel):
         ge=0,
         description=(
             "Ruin-and-recreate iterations when OR-Tools is not used; None runs "
-            "them until the time limit."
+            "solution_limit of them if that is set (reproducible), else until "
+            "the time limit."
         ),
     )
     seed: int = Field(default=0, ge=0, description="Seed of the ruin-and-recreate.")

@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 _DEFAULT_PARAMS = SolverParams()
 
-MODEL_BUILD_S_PER_ENTRY = 6e-7
+MODEL_BUILD_S_PER_ENTRY = 1e-6
 """Measured cost of building the OR-Tools model, per node-matrix entry."""
 PLAN_BUILD_S_PER_ORDER = 1e-4
 """Time kept back from the search to write the plan, per order."""
