@@ -84,10 +84,12 @@ def solve(
     build_s = MODEL_BUILD_S_PER_ENTRY * nodes.n_nodes**2
     # NOTE: OR-Tools only runs when the budget left pays for building its model
     # twice over; otherwise ruin-and-recreate improves the construction.
+    # With a solution limit the choice must not depend on the clock.
+    affordable = params.solution_limit is not None or (
+        deadline - time.perf_counter() > 2 * build_s
+    )
     use_ortools = (
-        nodes.n_vehicles > 0
-        and nodes.n_nodes <= params.max_model_nodes
-        and deadline - time.perf_counter() > 2 * build_s
+        nodes.n_vehicles > 0 and nodes.n_nodes <= params.max_model_nodes and affordable
     )
     inner = [r.inner for r in routes]
     if params.improve and use_ortools:
