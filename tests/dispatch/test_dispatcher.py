@@ -471,3 +471,26 @@ def test_a_defective_plan_sends_no_courier_to_deliver_what_it_lacks(travel):
     assert [(u.order_id, u.reason) for u in plan.unassigned] == [("o1", "invalid_plan")]
     assert dispatcher.order("o1").status is OrderStatus.ACCEPTED
     assert dispatcher.state.depots["A"].reserved == {"活着": 1}
+
+
+def test_cancelling_the_order_a_courier_rides_to_sends_it_to_its_next_stop(dispatcher):
+    dispatcher.apply(online("c1"))
+    dispatcher.apply(order("o1", at_s=10))
+    dispatcher.apply(order("o2", at_s=20, title="三体"))
+    first = dispatcher.state.couriers["c1"].committed
+    assert first is not None and first.order_id == "o1"
+
+    dispatcher.apply(OrderCancelled(order_id="o1", at_s=30))
+
+    committed = dispatcher.state.couriers["c1"].committed
+    assert committed is not None and committed.order_id == "o2"
+    assert {s.order_id for s in dispatcher.route("c1")} == {"o2"}
+
+
+def test_an_order_kept_for_review_can_be_cancelled(dispatcher):
+    dispatcher.apply(order("o1", at_s=10, title="不存在的书"))
+
+    outcome = dispatcher.apply(OrderCancelled(order_id="o1", at_s=30, reason="bad"))
+
+    assert outcome.status is OrderStatus.CANCELLED
+    assert statuses(dispatcher, "o1") == ["placed", "needs_review", "cancelled"]
