@@ -494,3 +494,23 @@ def test_an_order_kept_for_review_can_be_cancelled(dispatcher):
 
     assert outcome.status is OrderStatus.CANCELLED
     assert statuses(dispatcher, "o1") == ["placed", "needs_review", "cancelled"]
+
+
+def test_events_between_building_and_committing_a_plan_win(dispatcher):
+    dispatcher.apply(online("c1", capacity=4))
+    dispatcher.apply(order("o1", at_s=10))
+    dispatcher.apply(order("o2", at_s=20, title="三体"))
+
+    built = dispatcher.prepare_replan(30)
+    plan = dispatcher.planner.plan(built.problem, built.warm_start)
+    dispatcher.apply(OrderCancelled(order_id="o2", at_s=31))
+    dispatcher.apply(PickedUp(courier_id="c1", order_id="o1", at_s=32))
+    dispatcher.apply(order("o3", at_s=33))
+    view = dispatcher.commit_replan(built, plan)
+
+    stops = [(s.order_id, s.kind) for s in dispatcher.route("c1")]
+    assert ("o2", "pickup") not in stops and ("o2", "delivery") not in stops
+    assert ("o1", "pickup") not in stops and ("o1", "delivery") in stops
+    assert ("o3", "pickup") in stops and ("o3", "delivery") in stops
+    assert view.routes["c1"] == dispatcher.route("c1")
+    assert dispatcher.order("o3").status is OrderStatus.ASSIGNED
