@@ -11,11 +11,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 
@@ -90,7 +92,10 @@ def create_app(
         summary="Same-hour courier dispatch: orders, couriers, plan, live map.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
+    _serve_docs(app)
     app.state.runtime = runtime
     app.state.tokens = tokens
     app.state.network = network or {"segments": [], "bbox": None}
@@ -104,6 +109,31 @@ def create_app(
     app.include_router(text_orders.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
+
+
+def _serve_docs(app: FastAPI) -> None:
+    """Serve the interactive API docs at /docs from local files, no CDN.
+
+    Notes
+    -----
+    The Swagger UI files come with the ``swagger-ui-bundle-v2`` package; the
+    machines this runs on may have no internet.
+    """
+    import swagger_ui_bundle
+
+    assets = Path(swagger_ui_bundle.swagger_ui_path)
+    app.mount("/docs-assets", StaticFiles(directory=assets), name="docs-assets")
+
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} · API",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon-32x32.png",
+        )
+
+    app.add_api_route("/docs", docs, include_in_schema=False)
 
 
 async def _dispatch_error(request: Request, exc: Exception) -> JSONResponse:

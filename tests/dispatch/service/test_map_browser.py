@@ -66,3 +66,22 @@ def test_the_map_shows_couriers_and_orders_live_from_the_service_only(
     assert hosts == {urlparse(live_server).netloc}
     assert not errors
     assert screenshot.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_api_docs_render_offline_from_the_service_alone(live_server):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+        page = browser.new_page()
+        hosts: set[str] = set()
+        page.on("request", lambda request: hosts.add(urlparse(request.url).netloc))
+        page.goto(f"{live_server}/docs")
+        page.get_by_text("/orders/{order_id}/cancel").first.wait_for(timeout=20_000)
+        title = page.locator(".info .title").first.inner_text()
+        browser.close()
+
+    assert "onehour dispatch" in title
+    assert hosts == {urlparse(live_server).netloc}
