@@ -70,7 +70,7 @@ def run(quick: bool) -> BenchResult:
     solomon = _load(vrptw / "solomon", "bks_dimacs.csv", read_solomon)
     lilim = _load(vrptw / "lilim_100", "bks.csv", read_lilim)
     homberger = _load(vrptw / "homberger_200", "bks_dimacs.csv", read_solomon)
-    hard = SolverParams(hard_deadlines=True, courier_cost=0)
+    hard = SolverParams(hard_deadlines=True, courier_cost=0, push_cost_per_s=0.0)
 
     if quick:
         budget = hard.model_copy(

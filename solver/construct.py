@@ -113,7 +113,8 @@ def evaluate(
         nodes.deadline_s, nodes.size, nodes.vehicle, route.state, route.n_fixed,
         route.capacity, route.vehicle, orders, nodes.order_delivery, nodes.order_mode,
         nodes.pickup_ptr, nodes.pickup_nodes, limit or 0,
-        float(params.lateness_cost_per_s), cost, pickup_pos, delivery_pos,
+        float(params.lateness_cost_per_s), float(params.push_cost_per_s), cost,
+        pickup_pos, delivery_pos,
         pickup_node,
     )  # fmt: skip
     moved = (current_vehicle[orders] >= 0) & (current_vehicle[orders] != route.vehicle)

@@ -93,6 +93,7 @@ def evaluate_orders(
     pickup_nodes: np.ndarray,
     limit: int,
     lateness_cost: float,
+    push_cost: float,
     cost_out: np.ndarray,
     i_out: np.ndarray,
     j_out: np.ndarray,
@@ -101,7 +102,8 @@ def evaluate_orders(
     """Fill cost, positions and chosen pickup node of each order's best insertion.
 
     ``state`` is what :func:`route_state` filled. ``latest_new`` is the latest
-    start allowed for inserted nodes. With ``limit > 0`` only the ``limit``
+    start allowed for inserted nodes; ``push_cost`` is added per second the
+    insertion delays the next stop. With ``limit > 0`` only the ``limit``
     orders whose delivery lies nearest the route (by detour, ignoring time)
     are evaluated. Infeasible orders get an infinite cost.
     """
@@ -143,7 +145,7 @@ def evaluate_orders(
             cost, i, j = _best_single(
                 travel, loc, service, earliest, latest_new, deadline, size, d,
                 mode == MODE_START_LOADED, route_loc, route_start, route_departure,
-                route_slack, prefix_max, n_fixed, capacity, lateness_cost,
+                route_slack, prefix_max, n_fixed, capacity, lateness_cost, push_cost,
             )  # fmt: skip
             cost_out[r], i_out[r], j_out[r] = cost, i, j
             continue
@@ -152,7 +154,7 @@ def evaluate_orders(
             cost, i, j = _best_pair(
                 travel, loc, service, earliest, latest_new, deadline, size, p, d,
                 route_loc, route_start, route_departure, route_slack, route_wait,
-                route_room, route_load, n_fixed, capacity, lateness_cost,
+                route_room, route_load, n_fixed, capacity, lateness_cost, push_cost,
                 cost_out[r],
             )  # fmt: skip
             if cost < cost_out[r]:
@@ -203,6 +205,7 @@ def _best_single(
     n_fixed: int,
     capacity: int,
     lateness_cost: float,
+    push_cost: float,
 ) -> tuple[float, int, int]:
     n = route_loc.shape[0]
     ld = loc[d]
@@ -218,6 +221,7 @@ def _best_single(
         if max(arrive_b - route_start[k + 1], 0) > route_slack[k + 1]:
             continue
         cost = float(travel[a, ld] + travel[ld, b] - travel[a, b])
+        cost += push_cost * max(arrive_b - route_start[k + 1], 0)
         if start_d > deadline[d]:
             cost += (start_d - deadline[d]) * lateness_cost
         if cost < best:
@@ -246,6 +250,7 @@ def _best_pair(
     n_fixed: int,
     capacity: int,
     lateness_cost: float,
+    push_cost: float,
     bound: float,
 ) -> tuple[float, int, int]:
     """Return the best (cost, i, j) for one pickup node, or inf if none beats bound.
@@ -272,6 +277,7 @@ def _best_pair(
             if max(arrive_b - route_start[i + 1], 0) <= route_slack[i + 1]:
                 cost = float(travel[a, lp] + travel[lp, ld] + travel[ld, b])
                 cost -= travel[a, b]
+                cost += push_cost * max(arrive_b - route_start[i + 1], 0)
                 if start_d > deadline[d]:
                     cost += (start_d - deadline[d]) * lateness_cost
                 if cost < best:
@@ -293,6 +299,7 @@ def _best_pair(
             if max(arrive_e - route_start[j + 1], 0) > route_slack[j + 1]:
                 continue
             cost = float(detour_p + travel[c, ld] + travel[ld, e] - travel[c, e])
+            cost += push_cost * max(arrive_e - route_start[j + 1], 0)
             if start_d > deadline[d]:
                 cost += (start_d - deadline[d]) * lateness_cost
             if cost < best:
