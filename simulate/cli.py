@@ -50,6 +50,9 @@ def simulate(
         "--strict/--no-strict",
         help="Reject a stream with bad rows, or skip them.",
     ),
+    planning_margin: int | None = typer.Option(
+        None, help="Seconds taken off the deadlines the dispatcher plans with."
+    ),
     solver_clock: str | None = typer.Option(
         None, help="budget (deterministic, default) or measured (wall time counts)."
     ),
@@ -80,6 +83,8 @@ def simulate(
         overrides["couriers"] = couriers
     if solver_clock is not None:
         overrides["solver_clock"] = solver_clock
+    if planning_margin is not None:
+        overrides["planning_margin_s"] = planning_margin
     overrides["accept_late"] = spec.replay if accept_late is None else accept_late
     try:
         settings = (

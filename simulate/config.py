@@ -92,6 +92,15 @@ class SimulationConfig(BaseModel):
         default=(3600,),
         description="Click-to-door targets reported besides the deadline.",
     )
+    planning_margin_s: int = Field(
+        default=0,
+        ge=0,
+        le=1800,
+        description=(
+            "Seconds taken off each deadline the dispatcher sees (plan to 50 min "
+            "to keep a 60-min promise); reports still score the true deadline."
+        ),
+    )
     accept_late: bool = Field(
         default=False,
         description=(
