@@ -48,7 +48,9 @@ def check_plan(problem: Problem, plan: Plan, hard_deadlines: bool = False) -> li
         if route.courier_id in seen_couriers:
             problems.append(f"courier {route.courier_id} has two routes")
         seen_couriers.add(route.courier_id)
-        problems.extend(_check_route(problem, courier, route, hard_deadlines))
+        problems.extend(
+            _check_route(problem, courier, route, hard_deadlines, set(dropped))
+        )
 
     for courier in problem.couriers:
         if courier.committed and courier.id not in seen_couriers:
@@ -65,7 +67,11 @@ def _is_delivery(visit: object) -> bool:
 
 
 def _check_route(
-    problem: Problem, courier: Courier, route: Route, hard_deadlines: bool
+    problem: Problem,
+    courier: Courier,
+    route: Route,
+    hard_deadlines: bool,
+    unassigned: set[str],
 ) -> list[str]:
     problems: list[str] = []
     name = f"courier {courier.id}"
@@ -186,6 +192,9 @@ def _check_route(
         location, clock_s = expected_loc, visit.departure_s
 
     for oid in picked - delivered:
+        # A committed pickup whose delivery no longer fits is listed unassigned.
+        if _is_committed(courier, oid, StopKind.PICKUP) and oid in unassigned:
+            continue
         problems.append(f"{name}: picks up {oid} but never delivers it")
     if courier.end is not None:
         leg_s = int(time_s[location, courier.end])

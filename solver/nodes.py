@@ -163,8 +163,9 @@ def build_nodes(problem: Problem, params: SolverParams) -> Nodes:
     penalty = np.empty(len(problem.orders), dtype=np.int64)
     for i, order in enumerate(problem.orders):
         latest = horizon_s
-        committed_delivery = (order.id, StopKind.DELIVERY, 0) in committed_ids
-        if params.hard_deadlines and not committed_delivery:
+        # A commitment cannot be undone: its order's deadline stays soft.
+        committed_order = any(key[0] == order.id for key in committed_ids)
+        if params.hard_deadlines and not committed_order:
             latest = min(horizon_s, order.deadline_s)
         vehicle = onboard_of.get(order.id, -1)
         for key, v in committed_ids.items():

@@ -153,7 +153,9 @@ def _seed_from_plan(
         state = by_courier.get(old.courier_id)
         if state is None:
             continue
-        sequence = _map_visits(problem, nodes, state.vehicle, old.visits, used)
+        sequence = _map_visits(
+            problem, nodes, state.vehicle, old.visits, used, set(state.route)
+        )
         for node in sequence:
             _try_append(nodes, state, node)
         used.update(state.route[1:-1])
@@ -165,8 +167,13 @@ def _map_visits(
     vehicle: int,
     visits: tuple[Visit, ...],
     used: set[int],
+    committed: set[int],
 ) -> list[int]:
-    """Return the nodes of old visits that still exist and may go on this route."""
+    """Return the nodes of old visits that still exist and may go on this route.
+
+    ``committed`` holds the route's committed nodes, whose orders' deliveries
+    may follow them.
+    """
     sequence: list[int] = []
     for visit in visits:
         order = problem.order_index.get(visit.order_id)
@@ -183,7 +190,7 @@ def _map_visits(
         if node in used or (only >= 0 and only != vehicle):
             continue
         sequence.append(node)
-    present = set(sequence)
+    present = set(sequence) | committed
     keep = []
     for node in sequence:
         order = int(nodes.order[node])
@@ -200,12 +207,18 @@ def _map_visits(
 
 def _try_append(nodes: Nodes, state: RouteState, node: int) -> None:
     """Append a node before the route's end if the route stays feasible."""
+    order = int(nodes.order[node])
+    if (
+        nodes.kind[node] == NodeKind.DELIVERY
+        and nodes.order_kind[order] == OrderKind.PICKUP_DELIVERY
+        and not any(p in state.route for p in nodes.order_pickups[order])
+    ):
+        return
     state.route.insert(len(state.route) - 1, node)
     state.refresh(nodes)
     if _feasible(state):
         return
     state.route.pop(len(state.route) - 2)
-    order = int(nodes.order[node])
     if nodes.kind[node] == NodeKind.DELIVERY:
         for pickup in nodes.order_pickups[order]:
             if pickup in state.route:
