@@ -122,8 +122,19 @@ def _reasons(orders: Sequence[Any]) -> dict[str, dict[str, int]]:
     for order in orders:
         if order.fate is Fate.DELIVERED:
             continue
-        out.setdefault(order.fate.value, Counter())[order.reason or "unknown"] += 1
+        key = reason_kind(order.reason)
+        out.setdefault(order.fate.value, Counter())[key] += 1
     return {fate: dict(counts.most_common()) for fate, counts in out.items()}
+
+
+def reason_kind(reason: str) -> str:
+    """Return the kind of a reason, without its particulars (titles, points).
+
+    ``"rejected: out of stock everywhere: 《活着》"`` becomes
+    ``"rejected: out of stock everywhere"``.
+    """
+    parts = [p.strip() for p in (reason or "unknown").split(":")]
+    return ": ".join(parts[:2])
 
 
 def write_report(

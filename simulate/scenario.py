@@ -167,6 +167,8 @@ def synthetic_city_scenario(
 STOCKED_SHARE = 0.9
 """Chance a depot stocks a title: most multi-title orders find one depot."""
 MIN_PLACES = 30
+MAX_PLACE_SNAP_M = 150.0
+"""A named place farther than this from the network is not a dropoff site."""
 """Fewer named places on the network than this and demand falls on graph nodes."""
 FALLBACK_DEPOTS = ((0.3, 0.7), (0.7, 0.6), (0.5, 0.25))
 """Depot sites as fractions of the graph's extent, when a city defines none."""
@@ -202,8 +204,10 @@ def _demand_map(city: Any, definition: Any) -> Any:
         if path.is_file():
             points, _ = read_aoi_points(path, city.bbox)
             if len(points):
-                on = snap_lenient(city.travel, points) >= 0
-                points = points[on]
+                points = points[snap_lenient(city.travel, points) >= 0]
+            if len(points):
+                near = city.travel.snap(points).distance_m <= MAX_PLACE_SNAP_M
+                points = points[near]
             if len(points) >= MIN_PLACES:
                 return DemandMap(
                     points, np.ones(len(points)), f"{len(points)} named places (AOIs)"

@@ -56,7 +56,7 @@ class SyntheticConfig(BaseModel):
         description="Mean titles per order beyond the first.",
     )
     jitter_m: float = Field(
-        default=40.0, ge=0.0, description="Spread of a dropoff around its place."
+        default=25.0, ge=0.0, description="Spread of a dropoff around its place."
     )
 
     @field_validator("hour_profile")
