@@ -109,13 +109,12 @@ def evaluate(
     delivery_pos = np.empty(n_orders, dtype=np.int64)
     pickup_node = np.empty(n_orders, dtype=np.int64)
     evaluate_orders(
-        nodes.travel_s, nodes.loc, nodes.service_s, nodes.earliest_s, latest_new,
-        nodes.deadline_s, nodes.size, nodes.vehicle, route.state, route.n_fixed,
-        route.capacity, route.vehicle, orders, nodes.order_delivery, nodes.order_mode,
-        nodes.pickup_ptr, nodes.pickup_nodes, limit or 0,
+        nodes.travel_s, nodes.travel_t, nodes.loc, nodes.service_s, nodes.earliest_s,
+        latest_new, nodes.deadline_s, nodes.size, nodes.vehicle, route.state,
+        route.n_fixed, route.capacity, route.vehicle, orders, nodes.order_delivery,
+        nodes.order_mode, nodes.pickup_ptr, nodes.pickup_nodes, limit or 0,
         float(params.lateness_cost_per_s), float(params.push_cost_per_s), cost,
-        pickup_pos, delivery_pos,
-        pickup_node,
+        pickup_pos, delivery_pos, pickup_node,
     )  # fmt: skip
     moved = (current_vehicle[orders] >= 0) & (current_vehicle[orders] != route.vehicle)
     cost[moved] += params.reassign_penalty

@@ -75,6 +75,7 @@ def route_state(
 @njit(cache=True, nogil=True)
 def evaluate_orders(
     travel: np.ndarray,
+    travel_t: np.ndarray,
     loc: np.ndarray,
     service: np.ndarray,
     earliest: np.ndarray,
@@ -132,8 +133,9 @@ def evaluate_orders(
         pickup_out[r] = -1
     if limit > 0 and use.sum() > limit:
         _keep_nearest(
-            travel, loc, route_loc, n_fixed, orders, order_delivery, use, limit
-        )
+            travel, travel_t, loc, route_loc, n_fixed, orders, order_delivery, use,
+            limit,
+        )  # fmt: skip
 
     for r in range(n_orders):
         if not use[r]:
@@ -164,6 +166,7 @@ def evaluate_orders(
 @njit(cache=True, nogil=True)
 def _keep_nearest(
     travel: np.ndarray,
+    travel_t: np.ndarray,
     loc: np.ndarray,
     route_loc: np.ndarray,
     n_fixed: int,
@@ -172,17 +175,26 @@ def _keep_nearest(
     use: np.ndarray,
     limit: int,
 ) -> None:
+    """Keep in ``use`` only the ``limit`` deliveries with the smallest detour.
+
+    Loops run position-major over rows of ``travel`` and of its transpose
+    ``travel_t``, so the matrix is read along rows (cache-friendly).
+    """
     n = route_loc.shape[0]
-    detour = np.full(orders.shape[0], np.inf)
-    for r in range(orders.shape[0]):
-        if not use[r]:
-            continue
-        ld = loc[order_delivery[orders[r]]]
-        for k in range(n_fixed, n - 1):
-            a, b = route_loc[k], route_loc[k + 1]
-            detour[r] = min(detour[r], travel[a, ld] + travel[ld, b] - travel[a, b])
-    threshold = np.sort(detour)[limit - 1]
-    for r in range(orders.shape[0]):
+    n_orders = orders.shape[0]
+    drop_loc = np.empty(n_orders, dtype=np.int64)
+    for r in range(n_orders):
+        drop_loc[r] = loc[order_delivery[orders[r]]]
+    detour = np.full(n_orders, np.inf)
+    for k in range(n_fixed, n - 1):
+        a, b = route_loc[k], route_loc[k + 1]
+        row_from, row_to, base = travel[a], travel_t[b], travel[a, b]
+        for r in range(n_orders):
+            if use[r]:
+                ld = drop_loc[r]
+                detour[r] = min(detour[r], row_from[ld] + row_to[ld] - base)
+    threshold = np.partition(detour, limit - 1)[limit - 1]
+    for r in range(n_orders):
         use[r] = use[r] and detour[r] <= threshold
 
 

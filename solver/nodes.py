@@ -45,9 +45,10 @@ class Nodes:
 
     Attributes
     ----------
-    travel_s
+    travel_s, travel_t
         Location travel times with one dummy location appended (all zeros),
-        int64, unreachable pairs kept as their large value.
+        int64, unreachable pairs kept as their large value; and its transpose
+        (contiguous, for column reads).
     loc, service_s, earliest_s, latest_s, deadline_s, size, kind, order, alt
         Per node: matrix row, service time, start-of-service window
         (``latest_s`` is hard), soft deadline, order size, node kind, order
@@ -76,6 +77,7 @@ class Nodes:
     """
 
     travel_s: np.ndarray
+    travel_t: np.ndarray
     loc: np.ndarray
     service_s: np.ndarray
     earliest_s: np.ndarray
@@ -213,6 +215,7 @@ def build_nodes(problem: Problem, params: SolverParams) -> Nodes:
     )  # fmt: skip
     nodes = Nodes(
         travel_s=travel_s,
+        travel_t=np.ascontiguousarray(travel_s.T),
         loc=table[:, 0].copy(),
         service_s=table[:, 1].copy(),
         earliest_s=table[:, 2].copy(),
