@@ -1,15 +1,15 @@
 """solve(): construction, optional warm start, OR-Tools improvement, a plan out."""
 
-import itertools
 import logging
 import time
 
 import numpy as np
 
-from solver.construct import RouteState, insert_orders, new_routes
+from solver.construct import STATE_ROWS, RouteState, insert_orders, new_routes
 from solver.diagnose import explain
+from solver.kernels import route_state
 from solver.lns import ruin_and_recreate
-from solver.nodes import NodeKind, Nodes, OrderKind, build_nodes, schedule
+from solver.nodes import NodeKind, Nodes, OrderKind, build_nodes
 from solver.ortools_backend import improve
 from solver.params import SolverParams
 from solver.problem import (
@@ -244,42 +244,52 @@ def _to_plan(
     plan_routes = []
     objective = 0
     served: set[int] = set()
+    order_ids = [o.id for o in problem.orders]
     for v, stops in enumerate(inner):
         courier = problem.couriers[v]
-        full = [nodes.start(v), *stops, nodes.end(v)]
-        arrival, start, departure = schedule(nodes, full)
+        full = np.array([nodes.start(v), *stops, nodes.end(v)], dtype=np.int64)
+        times = np.empty((STATE_ROWS, len(full)), dtype=np.int64)
+        route_state(
+            full, nodes.travel_s, nodes.loc, nodes.service_s, nodes.earliest_s,
+            nodes.latest_s, nodes.deadline_s, nodes.is_delivery, nodes.load_change,
+            nodes.start_load_size, 0, times,
+        )  # fmt: skip
+        arrival, start, departure = (times[row].tolist() for row in (1, 2, 3))
+        kinds = nodes.kind[full].tolist()
+        orders = nodes.order[full].tolist()
+        locs = nodes.loc[full].tolist()
+        alts = nodes.alt[full].tolist()
         visits = []
-        for k, node in enumerate(stops, start=1):
-            order = int(nodes.order[node])
-            pickup = nodes.kind[node] == NodeKind.PICKUP
+        for k in range(1, len(full) - 1):
+            pickup = kinds[k] == NodeKind.PICKUP
             visits.append(
                 Visit(
-                    order_id=problem.orders[order].id,
+                    order_id=order_ids[orders[k]],
                     kind=StopKind.PICKUP if pickup else StopKind.DELIVERY,
-                    location=int(nodes.loc[node]),
-                    arrival_s=int(arrival[k]),
-                    start_s=int(start[k]),
-                    departure_s=int(departure[k]),
-                    pickup=int(nodes.alt[node]) if pickup else None,
+                    location=locs[k],
+                    arrival_s=arrival[k],
+                    start_s=start[k],
+                    departure_s=departure[k],
+                    pickup=alts[k] if pickup else None,
                 )
             )
-            if not pickup:
-                served.add(order)
-                late_s = max(int(start[k]) - int(nodes.deadline_s[node]), 0)
-                objective += late_s * params.lateness_cost_per_s
-                if current[order] >= 0 and current[order] != v:
-                    objective += params.reassign_penalty
-        locations = [courier.start, *(vis.location for vis in visits)]
-        if courier.end is not None:
-            locations.append(courier.end)
-        travel_s = int(
-            sum(problem.time_s[a, b] for a, b in itertools.pairwise(locations))
+        is_delivery = nodes.is_delivery[full]
+        delivered = nodes.order[full][is_delivery]
+        served.update(delivered.tolist())
+        late_s = np.maximum(times[2] - nodes.deadline_s[full], 0)[is_delivery]
+        objective += int(late_s.sum()) * params.lateness_cost_per_s
+        moved = (current[delivered] >= 0) & (current[delivered] != v)
+        objective += int(moved.sum()) * params.reassign_penalty
+
+        stops_at = np.array(
+            [courier.start, *(vis.location for vis in visits)]
+            + ([] if courier.end is None else [courier.end]),
+            dtype=np.int64,
         )
+        travel_s = int(problem.time_s[stops_at[:-1], stops_at[1:]].sum())
         distance_m = None
         if problem.distance_m is not None:
-            distance_m = int(
-                sum(problem.distance_m[a, b] for a, b in itertools.pairwise(locations))
-            )
+            distance_m = int(problem.distance_m[stops_at[:-1], stops_at[1:]].sum())
         objective += travel_s + (params.courier_cost if stops else 0)
         plan_routes.append(Route(courier.id, tuple(visits), travel_s, distance_m))
 
