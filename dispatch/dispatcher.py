@@ -939,8 +939,8 @@ class Dispatcher:
             courier = tx.courier(courier_id)
             committed = courier.committed
             if committed is not None:
-                if stops and _same_stop(stops[0], committed):
-                    courier.committed = stops[0]
+                # NOTE: the committed stop is kept as it was committed, ETA
+                # included; re-plans change only the stops after it.
                 courier.route = [s for s in stops if not _same_stop(s, committed)]
             else:
                 courier.committed = stops[0] if stops else None
