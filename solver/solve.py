@@ -156,8 +156,14 @@ def _seed_from_plan(
         sequence = _map_visits(
             problem, nodes, state.vehicle, old.visits, used, set(state.route)
         )
-        for node in sequence:
-            _try_append(nodes, state, node)
+        committed_route = list(state.route)
+        state.route = [*committed_route[:-1], *sequence, committed_route[-1]]
+        state.refresh(nodes)
+        if not _feasible(state):
+            state.route = committed_route
+            state.refresh(nodes)
+            for node in sequence:
+                _try_append(nodes, state, node)
         used.update(state.route[1:-1])
 
 
