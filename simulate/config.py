@@ -93,7 +93,7 @@ class SimulationConfig(BaseModel):
         description="Click-to-door targets reported besides the deadline.",
     )
     planning_margin_s: int = Field(
-        default=0,
+        default=600,
         ge=0,
         le=1800,
         description=(
