@@ -63,10 +63,13 @@ def run(quick: bool) -> BenchResult:
                     "utilisation",
                     "solver_latency_s",
                     "wall_time_s",
+                    "cpu_time_s",
+                    "speedup_vs_realtime_cpu",
                     "fates",
                 )
             },
             "greedy_wall_time_s": greedy["wall_time_s"],
+            "greedy_cpu_time_s": greedy["cpu_time_s"],
             "config": config.model_dump(mode="json"),
         },
     )
