@@ -33,6 +33,8 @@ logger = logging.getLogger(__name__)
 BUDGET_TIME_LIMIT_S = 20.0
 """Wall-time cap of a re-plan under a solution limit: a safety net only."""
 SHIFT_LEAD_S = 15 * 60
+IDLE_REPLAN_S = 300
+"""Longest time between re-plans when nothing happens."""
 """Generated couriers come online this long before the first order."""
 
 
@@ -75,9 +77,12 @@ def depot_records(scenario: Scenario) -> list[DepotRecord]:
 
 def dispatch_params(scenario: Scenario, config: SimulationConfig) -> DispatchParams:
     """Return dispatcher settings matching the world's service times and timer."""
+    # NOTE: a tick re-plans when something changed since the last plan, and at
+    # least every IDLE_REPLAN_S otherwise, as the service's timer does; quiet
+    # ticks cost nothing.
     return DispatchParams(
-        replan_interval_s=config.replan_interval_s,
-        replan_min_gap_s=0,
+        replan_interval_s=max(IDLE_REPLAN_S, config.replan_interval_s),
+        replan_min_gap_s=config.replan_interval_s,
         pickup_service_s=_first(scenario.pickup_service_s, config.pickup_service_s),
         delivery_service_s=_first(
             scenario.delivery_service_s, config.delivery_service_s
