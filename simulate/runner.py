@@ -33,9 +33,9 @@ logger = logging.getLogger(__name__)
 BUDGET_TIME_LIMIT_S = 20.0
 """Wall-time cap of a re-plan under a solution limit: a safety net only."""
 SHIFT_LEAD_S = 15 * 60
+"""Generated couriers come online this long before the first order."""
 IDLE_REPLAN_S = 300
 """Longest time between re-plans when nothing happens."""
-"""Generated couriers come online this long before the first order."""
 
 
 @dataclass
