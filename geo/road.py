@@ -76,6 +76,13 @@ class PairCache:
     nodes are all known is a lookup; new nodes cost searches against the
     known ones only. When the known set would outgrow ``max_nodes`` it is
     replaced by the nodes of the current call.
+
+    Notes
+    -----
+    A call asking for fewer pairs than pairing its new nodes with the known
+    ones would compute (a promise: one new dropoff against a few stops, with
+    2 000 nodes known) is searched directly and leaves the cache as it is;
+    the next re-plan adds those nodes all at once.
     """
 
     def __init__(self, max_nodes: int) -> None:
@@ -96,6 +103,8 @@ class PairCache:
             return query.weights(origins, destinations)
         new = np.setdiff1d(wanted, self._nodes, assume_unique=True)
         if new.size:
+            if origins.size * destinations.size < new.size * self._nodes.size:
+                return query.weights(origins, destinations)
             self._add(query, new, wanted)
         index = {node: i for i, node in enumerate(self._nodes.tolist())}
         rows = np.fromiter((index[n] for n in origins.tolist()), np.int64, origins.size)

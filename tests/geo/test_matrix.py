@@ -94,6 +94,23 @@ def test_known_nodes_are_reused_and_only_new_ones_are_searched(small_model):
     assert np.array_equal(np.diag(time_first[20:, :20]), np.zeros(20))
 
 
+def test_a_promise_sized_call_with_a_new_node_gets_dijkstra_times(small_model):
+    small_model.clear_cache()
+    known = np.arange(0, 200)
+    small_model.matrix(known, known)
+    new = np.array([small_model.graph.n_nodes - 1])
+    digraph = networkx_graph(small_model)
+
+    from_new, _ = small_model.matrix(new, known[:5])
+    to_new, _ = small_model.matrix(known[:5], new)
+
+    lengths = nx.single_source_dijkstra_path_length(digraph, int(new[0]))
+    assert from_new[0].tolist() == [lengths[d] for d in range(5)]
+    assert to_new[:, 0].tolist() == [
+        nx.dijkstra_path_length(digraph, o, int(new[0])) for o in range(5)
+    ]
+
+
 def test_repeated_origins_get_identical_rows(small_model):
     time_s, _ = small_model.matrix(np.array([3, 9, 3]), np.array([1, 2, 3]))
 
