@@ -13,7 +13,7 @@ a service can solve outside its lock; ``replan`` does both.
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -88,8 +88,14 @@ MAX_CACHED_ROWS = 100_000
 class Journal(Protocol):
     """Durable record of events; the service's store implements it."""
 
-    def record(self, event: Event, state: DispatchState) -> None:
-        """Store ``event`` and the records of ``state`` it changed, atomically."""
+    def record(
+        self, event: Event, state: DispatchState, changed: Mapping[str, list[str]]
+    ) -> None:
+        """Store ``event`` and the records of ``state`` it changed, atomically.
+
+        ``changed`` names the ids of those records per collection (``orders``,
+        ``couriers``, ``depots``).
+        """
         ...
 
 
@@ -1136,7 +1142,7 @@ class Dispatcher:
         state.seq += 1
         tx.stamp(state.seq)
         if self.journal is not None:
-            self.journal.record(event, state)
+            self.journal.record(event, state, tx.changed())
 
     def _advance_clock(self, at_s: int) -> None:
         self._state.now_s = max(self._state.now_s, at_s)

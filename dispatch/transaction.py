@@ -55,6 +55,10 @@ class Transaction:
         """Return whether any record was touched."""
         return any(self.saved.values())
 
+    def changed(self) -> dict[str, list[str]]:
+        """Return the ids of the touched records, per collection."""
+        return {collection: list(saved) for collection, saved in self.saved.items()}
+
     def stamp(self, seq: int) -> None:
         """Mark every touched record as changed at ``seq``."""
         state = self.dispatcher._state

@@ -103,19 +103,24 @@ class SqlStore:
         """Call ``listener`` with each :class:`Change` after it is committed."""
         self._listeners.append(listener)
 
-    def record(self, event: BaseModel, state: BaseModel) -> None:
+    def record(
+        self, event: BaseModel, state: BaseModel, changed: Mapping[str, list[str]]
+    ) -> None:
         """Append ``event`` and the records of ``state`` it changed, atomically.
+
+        Only the records named in ``changed`` (ids per collection) are looked
+        at, so an event costs the same however many orders the day has seen.
 
         Raises
         ------
         sqlalchemy.exc.SQLAlchemyError
             When the transaction fails; nothing of it is stored.
         """
-        self._write(event.model_dump(mode="json"), state)
+        self._write(event.model_dump(mode="json"), state, changed)
 
     def save_state(self, state: BaseModel) -> None:
         """Write the records of ``state`` that changed, without an event."""
-        self._write(None, state)
+        self._write(None, state, None)
 
     def load_state(self) -> Json | None:
         """Return the stored state as JSON, or ``None`` for an empty store.
@@ -175,9 +180,14 @@ class SqlStore:
             "store holds %s", {name: len(seqs) for name, seqs in self._seqs.items()}
         )
 
-    def _write(self, event: Json | None, state: BaseModel) -> None:
+    def _write(
+        self,
+        event: Json | None,
+        state: BaseModel,
+        changed: Mapping[str, list[str]] | None,
+    ) -> None:
         with self._lock:
-            pending = self._diff(state)
+            pending = self._diff(state, changed)
             committed = _committed_rows(pending.rows["couriers"])
             sql = self._sql
             with self.engine.begin() as connection:
@@ -205,19 +215,23 @@ class SqlStore:
             except Exception:
                 logger.exception("a change listener failed; the change is stored")
 
-    def _diff(self, state: BaseModel) -> _Pending:
+    def _diff(
+        self, state: BaseModel, changed: Mapping[str, list[str]] | None
+    ) -> _Pending:
+        """Collect the records whose ``updated_seq`` moved (among ``changed``)."""
         rows: dict[str, dict[str, Json]] = {}
         seqs: dict[str, dict[str, int]] = {}
         for name in COLLECTIONS:
             written = self._seqs[name]
             records: Mapping[str, Any] = getattr(state, name)
-            changed = {
-                key: record
-                for key, record in records.items()
-                if written.get(key) != record.updated_seq
+            keys = records.keys() if changed is None else changed.get(name, ())
+            moved = {
+                key: records[key]
+                for key in keys
+                if key in records and written.get(key) != records[key].updated_seq
             }
-            rows[name] = {k: r.model_dump(mode="json") for k, r in changed.items()}
-            seqs[name] = {k: r.updated_seq for k, r in changed.items()}
+            rows[name] = {k: r.model_dump(mode="json") for k, r in moved.items()}
+            seqs[name] = {k: r.updated_seq for k, r in moved.items()}
         scalars = state.model_dump(mode="json", exclude=set(COLLECTIONS))
         meta = {k: v for k, v in scalars.items() if self._meta.get(k, ...) != v}
         return _Pending(rows, seqs, meta)

@@ -326,7 +326,7 @@ class _FailingJournal:
         self.fail = False
         self.recorded = 0
 
-    def record(self, event, state) -> None:
+    def record(self, event, state, changed) -> None:
         if self.fail:
             raise OSError("disk full")
         self.recorded += 1
