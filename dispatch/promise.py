@@ -18,7 +18,7 @@ priced.
 """
 
 from dataclasses import dataclass
-from itertools import chain
+from functools import cached_property
 
 import numpy as np
 
@@ -58,6 +58,18 @@ class CourierRoute:
     to_depot_s: np.ndarray | None = None
     """Travel times to each depot, shaped (stops + 1, depots): the courier's
     position first, then each stop; lets a promise skip matrix look-ups."""
+
+    @cached_property
+    def stop_table(self) -> np.ndarray:
+        """Return the stop arrays as one int64 table, shaped (5, stops).
+
+        Rows: node, planned arrival, service time, deadline, load change.
+        Built once per route, so a promise stacks arrays instead of tuples.
+        """
+        return np.array(
+            [self.nodes, self.eta_s, self.service_s, self.deadline_s, self.load_change],
+            dtype=np.int64,
+        ).reshape(5, len(self.nodes))
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,14 +275,9 @@ def _collect_gaps(routes: list[CourierRoute], now_s: int) -> _Gaps:
     length = np.asarray([len(r.nodes) for r in routes])
     row = np.repeat(np.arange(n_couriers), length)
     col = np.arange(len(row)) - np.repeat(np.cumsum(length) - length, length)
-    for table, field in (
-        (node, "nodes"),
-        (eta_s, "eta_s"),
-        (service_s, "service_s"),
-        (deadline_s, "deadline_s"),
-        (change, "load_change"),
-    ):
-        table[row, col] = list(chain.from_iterable(getattr(r, field) for r in routes))
+    stops = np.concatenate([r.stop_table for r in routes], axis=1)
+    for k, table in enumerate((node, eta_s, service_s, deadline_s, change)):
+        table[row, col] = stops[k]
     first = np.asarray([1 if r.committed and r.nodes else 0 for r in routes])
     start_node = np.asarray([r.node for r in routes], dtype=np.int64)
     start_s = np.maximum(np.asarray([r.available_s for r in routes]), now_s)
