@@ -17,7 +17,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -342,11 +342,15 @@ class World:
         for courier in self.couriers.values():
             if courier.activity == "idle":
                 self._next_stop(courier)
-            elif courier.activity == "ride":
+            elif courier.activity in ("ride", "stop"):
                 route = self.dispatcher.route(courier.id)
                 first = route[0] if route else None
-                if not _same_stop(first, courier.target):
+                if _same_stop(first, courier.target):
+                    continue
+                if courier.activity == "ride":
                     self._retarget(courier, first)
+                elif courier.target is not None and courier.target.kind == "pickup":
+                    self._leave_pickup(courier)
 
     def _on_arrive(self, payload: tuple[str, int]) -> None:
         courier_id, token = payload
@@ -401,6 +405,38 @@ class World:
         # The dispatcher places a courier at the stop it just served.
         courier.reported = (float(courier.point[0]), float(courier.point[1]))
         courier.reported_s = self.now_s
+        if courier.wants_offline and not courier.onboard:
+            self._go_offline(courier)
+            return
+        self._next_stop(courier)
+
+    def _leave_pickup(self, courier: _Courier) -> None:
+        """Stop waiting at a pickup the plan took away, and move on.
+
+        A pickup leaves the plan while its courier waits there when the order
+        is cancelled, or when the courier's shift ends and the order moves to
+        a courier on duty; serving it anyway would pick up an order that the
+        dispatcher no longer holds for this courier.
+        """
+        stop = courier.target
+        assert stop is not None
+        legs = courier.result.legs
+        while (
+            legs and legs[-1].order_id == stop.order_id and legs[-1].end_s > self.now_s
+        ):
+            leg = legs.pop()
+            if leg.start_s < self.now_s:
+                legs.append(
+                    replace(
+                        leg,
+                        end_s=self.now_s,
+                        times_s=np.array([leg.start_s, self.now_s]),
+                    )
+                )
+                break
+        courier.token += 1
+        courier.target = None
+        courier.activity = "idle"
         if courier.wants_offline and not courier.onboard:
             self._go_offline(courier)
             return

@@ -1,6 +1,7 @@
 """The world driving the real dispatcher: nothing lost, nobody twice, repeatable."""
 
 import itertools
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -9,7 +10,9 @@ import pytest
 from simulate.config import Policy, SimulationConfig
 from simulate.results import Fate, RunResult
 from simulate.runner import run_policy
-from simulate.scenario import Scenario
+from simulate.scenario import Scenario, stream_scenario
+from simulate.stream import read_stream
+from tests.simulate.conftest import TINY
 
 POLICIES = [Policy.ORTOOLS, Policy.INSERTION, Policy.GREEDY]
 
@@ -98,3 +101,32 @@ def test_the_tiny_day_is_served_on_time_by_every_policy(
     for policy in POLICIES:
         result = _run(tiny_scenario, policy)
         assert all(o.on_time for o in result.orders), policy
+
+
+def test_a_courier_whose_shift_ends_while_waiting_at_a_shop_leaves_the_order(
+    tmp_path: Path,
+) -> None:
+    # Greedy sends k1, the only courier at first, to wait at the shop for an
+    # order ready at 1200 s; k1 goes off at 600 s and the order moves to k2,
+    # who alone picks it up.
+    (tmp_path / "stream.toml").write_text(
+        (TINY / "stream.toml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    (tmp_path / "orders.csv").write_text(
+        "order_id,placed_at,dropoff_lon,dropoff_lat,pickup_lon,pickup_lat,"
+        "ready_at,deadline,size,crs\n"
+        "w1,0,1500,1000,1000,1000,1200,,1,xy_m\n"
+    )
+    (tmp_path / "couriers.csv").write_text(
+        "courier_id,on_at,off_at,start_lon,start_lat,capacity,speed_factor\n"
+        "k1,0,600,1000,1100,3,1.0\n"
+        "k2,300,7200,2000,1000,3,1.0\n"
+    )
+    scenario = stream_scenario(read_stream(tmp_path), None, strict=True, seed=1)
+
+    result = _run(scenario, Policy.GREEDY, accept_late=True)
+
+    (order,) = result.orders
+    assert order.fate is Fate.DELIVERED and order.courier_id == "k2"
+    k1 = next(c for c in result.couriers if c.courier_id == "k1")
+    assert all(leg.end_s <= 600 for leg in k1.legs)
