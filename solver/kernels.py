@@ -222,8 +222,13 @@ def _best_single(
     n = route_loc.shape[0]
     ld = loc[d]
     best, best_k = INFINITE_COST, -1
+    # A delivery of an order on board lowers the load after it only: the loads
+    # up to it, which carry the order, must fit the bag. A route whose on-board
+    # delivery was removed (ruin and recreate) carries it to the end and may
+    # overfill there, so putting it back later than before is checked too.
+    carried = size[d] if loaded_at_start else 0
     for k in range(n_fixed, n - 1):
-        if loaded_at_start and prefix_max[k] + size[d] > capacity:
+        if prefix_max[k] + carried > capacity:
             continue
         a, b = route_loc[k], route_loc[k + 1]
         start_d = max(route_departure[k] + travel[a, ld], earliest[d])

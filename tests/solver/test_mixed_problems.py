@@ -106,3 +106,59 @@ def test_warm_start_of_a_mixed_problem_passes_the_checker():
     again = solve(problem, SolverParams(time_limit_s=0.3), warm_start=first)
     assert check_plan(problem, again) == []
     assert len(again.delivery_visits()) >= len(first.delivery_visits()) - 1
+
+
+def full_bags_problem(seed: int) -> Problem:
+    """Couriers whose bags are nearly full of orders of several sizes."""
+    rng = np.random.default_rng(seed)
+    n_depots, n_couriers, n_onboard, n_new = 2, 3, 6, 18
+    n_loc = n_depots + n_couriers + n_onboard + n_new
+    xy = rng.integers(0, 1500, (n_loc, 2))
+    time_s = np.abs(xy[:, None, :] - xy[None, :, :]).sum(axis=-1).astype(np.int64)
+    first_door = n_depots + n_couriers
+    onboard = [
+        Order(
+            f"b{i}",
+            delivery=first_door + i,
+            deadline_s=int(rng.integers(900, 3600)),
+            delivery_service_s=60,
+            size=1 + i % 2,
+        )
+        for i in range(n_onboard)
+    ]
+    new = [
+        Order(
+            f"n{i}",
+            delivery=first_door + n_onboard + i,
+            deadline_s=3600,
+            pickups=(Pickup(0, 0), Pickup(1, 0)),
+            pickup_service_s=30,
+            delivery_service_s=60,
+            size=int(rng.integers(1, 3)),
+        )
+        for i in range(n_new)
+    ]
+    couriers = tuple(
+        Courier(
+            f"c{k}",
+            start=n_depots + k,
+            start_s=0,
+            shift_end_s=9000,
+            capacity=4,
+            onboard=(f"b{2 * k}", f"b{2 * k + 1}"),
+        )
+        for k in range(n_couriers)
+    )
+    return Problem(couriers, tuple(onboard + new), time_s)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_ruin_and_recreate_never_overfills_a_bag_that_carries_orders(seed):
+    # Removing an on-board delivery leaves its size on board to the route's
+    # end; putting it back later than before must still fit the bag.
+    problem = full_bags_problem(seed)
+    params = SolverParams(
+        time_limit_s=30, lns_iterations=300, max_model_nodes=10, seed=seed
+    )
+    plan = solve(problem, params)
+    assert check_plan(problem, plan) == []
