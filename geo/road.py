@@ -74,25 +74,30 @@ class PairCache:
 
     Holds a square matrix over up to ``max_nodes`` known nodes. A call whose
     nodes are all known is a lookup; new nodes cost searches against the
-    known ones only. When the known set would outgrow ``max_nodes`` it is
-    replaced by the nodes of the current call.
+    known ones only. When the known set would outgrow ``max_nodes``, or when
+    the known nodes a call does not ask for outnumber those it does (over a
+    day, the doors of delivered orders), only the call's nodes are kept.
 
     Notes
     -----
     A call asking for fewer pairs than pairing its new nodes with the known
     ones would compute (a promise: one new dropoff against a few stops, with
     2 000 nodes known) is searched directly and leaves the cache as it is;
-    the next re-plan adds those nodes all at once.
+    the next re-plan adds those nodes all at once. The weights live in one
+    buffer allocated at the first addition (``max_nodes``² int64), so an
+    addition writes the new rows and columns only.
     """
 
     def __init__(self, max_nodes: int) -> None:
         self.max_nodes = max_nodes
+        self._buffer = np.empty((0, 0), dtype=np.int64)
         self.clear()
 
     def clear(self) -> None:
         """Forget every known pair."""
         self._nodes = np.empty(0, dtype=np.int64)
-        self._weights = np.empty((0, 0), dtype=np.int64)
+        self._sorted = np.empty(0, dtype=np.int64)
+        self._slot_of_sorted = np.empty(0, dtype=np.int64)
 
     def weights(
         self, query: HierarchyQuery, origins: np.ndarray, destinations: np.ndarray
@@ -101,31 +106,40 @@ class PairCache:
         wanted = np.union1d(origins, destinations)
         if wanted.size > self.max_nodes:
             return query.weights(origins, destinations)
-        new = np.setdiff1d(wanted, self._nodes, assume_unique=True)
+        new = np.setdiff1d(wanted, self._sorted, assume_unique=True)
         if new.size:
             if origins.size * destinations.size < new.size * self._nodes.size:
                 return query.weights(origins, destinations)
             self._add(query, new, wanted)
-        index = {node: i for i, node in enumerate(self._nodes.tolist())}
-        rows = np.fromiter((index[n] for n in origins.tolist()), np.int64, origins.size)
-        cols = np.fromiter(
-            (index[n] for n in destinations.tolist()), np.int64, destinations.size
-        )
-        return self._weights[np.ix_(rows, cols)]
+        rows = self._slots(origins)
+        cols = self._slots(destinations)
+        return self._buffer[np.ix_(rows, cols)]
+
+    def _slots(self, nodes: np.ndarray) -> np.ndarray:
+        return self._slot_of_sorted[np.searchsorted(self._sorted, nodes)]
 
     def _add(self, query: HierarchyQuery, new: np.ndarray, wanted: np.ndarray) -> None:
-        if self._nodes.size + new.size > self.max_nodes:
-            self._nodes = np.empty(0, dtype=np.int64)
-            self._weights = np.empty((0, 0), dtype=np.int64)
-            new = wanted
-        old = self._nodes
-        nodes = np.concatenate([old, new])
-        weights = np.empty((nodes.size, nodes.size), dtype=np.int64)
-        weights[: old.size, : old.size] = self._weights
-        weights[old.size :, :] = query.weights(new, nodes)
-        if old.size:
-            weights[: old.size, old.size :] = query.weights(old, new)
-        self._nodes, self._weights = nodes, weights
+        known = wanted.size - new.size
+        stale = self._nodes.size - known
+        if stale > known or self._nodes.size + new.size > self.max_nodes:
+            # Keep the call's known nodes: move their weights to the front.
+            slots = self._slots(np.setdiff1d(wanted, new, assume_unique=True))
+            self._buffer[:known, :known] = self._buffer[np.ix_(slots, slots)]
+            self._nodes = self._nodes[slots]
+        if self._buffer.shape[0] < self.max_nodes:
+            grown = np.empty((self.max_nodes, self.max_nodes), dtype=np.int64)
+            size = self._nodes.size
+            grown[:size, :size] = self._buffer[:size, :size]
+            self._buffer = grown
+        old = self._nodes.size
+        nodes = np.concatenate([self._nodes, new])
+        end = nodes.size
+        self._buffer[old:end, :end] = query.weights(new, nodes)
+        if old:
+            self._buffer[:old, old:end] = query.weights(self._nodes, new)
+        self._nodes = nodes
+        order = np.argsort(nodes)
+        self._sorted, self._slot_of_sorted = nodes[order], order
 
 
 class RoadTravelModel:

@@ -7,7 +7,7 @@ import pytest
 import geo
 from geo.city import synthetic_graph
 from geo.profiles import travel_profile
-from geo.road import RoadTravelModel
+from geo.road import PairCache, RoadTravelModel
 from geo.synthetic import SyntheticCitySpec
 
 SMALL = SyntheticCitySpec(side=20, spacing_m=90.0, noise_m=10.0, seed=7)
@@ -92,6 +92,27 @@ def test_known_nodes_are_reused_and_only_new_ones_are_searched(small_model):
     assert small_model.cached_rows == searched + 10
     assert np.array_equal(time_first[20:, :20], time_second[:20, 20:])
     assert np.array_equal(np.diag(time_first[20:, :20]), np.zeros(20))
+
+
+def test_cached_pairs_equal_fresh_searches_while_the_stops_drift_all_day(small_model):
+    # Re-plans ask for a set of stops that drifts: some doors are served and
+    # leave, new ones come. The pair cache keeps, forgets and fills slots.
+    cache = PairCache(max_nodes=120)
+    query = small_model._hierarchy_query()
+    rng = np.random.default_rng(3)
+    n_nodes = small_model.graph.n_nodes
+    stops = rng.choice(n_nodes, 60, replace=False)
+    for call in range(120):
+        leaving = rng.choice(stops.size, int(rng.integers(0, 12)), replace=False)
+        stops[leaving] = rng.integers(0, n_nodes, leaving.size)
+        if call % 40 == 39:
+            stops = rng.choice(n_nodes, 60, replace=False)
+        unique = np.unique(stops)
+        origins = rng.permutation(unique)[: int(rng.integers(1, unique.size + 1))]
+
+        cached = cache.weights(query, origins, unique)
+
+        assert np.array_equal(cached, query.weights(origins, unique)), call
 
 
 def test_a_promise_sized_call_with_a_new_node_gets_dijkstra_times(small_model):
