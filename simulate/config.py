@@ -23,7 +23,7 @@ class SolverClock(StrEnum):
     """How the time a planner takes is treated on the simulated clock."""
 
     BUDGET = "budget"
-    """Deterministic: the planner runs under a solution limit and takes no time."""
+    """Deterministic: the planner runs a fixed count of iterations in no time."""
     MEASURED = "measured"
     """Realistic: the world moves on while the planner thinks (wall time)."""
 
@@ -80,8 +80,12 @@ class SimulationConfig(BaseModel):
     )
     solver_clock: SolverClock = SolverClock.BUDGET
     solver_time_limit_s: float = Field(default=1.0, gt=0.0, description="Per re-plan.")
-    solver_solution_limit: int = Field(
-        default=5, ge=1, description="Per re-plan, when the clock is 'budget'."
+    solver_iterations: int = Field(
+        default=50,
+        ge=0,
+        description=(
+            "Ruin-and-recreate iterations per re-plan when the clock is 'budget'."
+        ),
     )
     drain_s: int = Field(
         default=4 * 3600,

@@ -74,10 +74,11 @@ class SolverParams(BaseModel):
     )
     max_model_nodes: int = Field(
         default=2_500,
-        ge=10,
+        ge=0,
         description=(
             "Above this many routing nodes the OR-Tools model costs more to build "
-            "than the budget allows; the construction's own local search is used."
+            "than the budget allows; the construction's own local search is used. "
+            "0 never builds it: a budget of work (lns_iterations), not of time."
         ),
     )
     lns_iterations: int | None = Field(
