@@ -222,8 +222,12 @@ def _best_single(
     n = route_loc.shape[0]
     ld = loc[d]
     best, best_k = INFINITE_COST, -1
+    # A start-loaded order adds its size up to its delivery; one already on
+    # board is in the route's load until it is delivered, so the route must
+    # hold it that far.
+    added = size[d] if loaded_at_start else 0
     for k in range(n_fixed, n - 1):
-        if loaded_at_start and prefix_max[k] + size[d] > capacity:
+        if prefix_max[k] + added > capacity:
             continue
         a, b = route_loc[k], route_loc[k + 1]
         start_d = max(route_departure[k] + travel[a, ld], earliest[d])

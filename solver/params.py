@@ -89,6 +89,15 @@ class SolverParams(BaseModel):
             "the time limit."
         ),
     )
+    lns_share: float = Field(
+        default=0.8,
+        ge=0,
+        le=1,
+        description=(
+            "Share of the search time (after the construction and OR-Tools' model "
+            "building) that ruin and recreate runs before OR-Tools polishes."
+        ),
+    )
     seed: int = Field(default=0, ge=0, description="Seed of the ruin-and-recreate.")
     log_search: bool = False
 
