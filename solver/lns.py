@@ -29,6 +29,8 @@ MAX_STRING = 10.0
 """SISR's longest string of stops removed from one route."""
 BLINK_RATE = 0.01
 """Chance that the recreate skips a route when it looks for an order's place."""
+ROUTE_CANDIDATES = 16
+"""Routes evaluated first for an order with a pickup: those nearest its delivery."""
 TEMPERATURE_START = 1.0
 TEMPERATURE_END = 0.01
 """Annealing temperatures, in mean arcs of the starting solution."""
@@ -82,6 +84,7 @@ def ruin_and_recreate(
         mean_removed=MEAN_REMOVED,
         max_string=MAX_STRING,
         blink_rate=BLINK_RATE,
+        route_candidates=ROUTE_CANDIDATES,
     )
     current = _pack(nodes, graph, weights, routes)
     best = _pack(nodes, graph, weights, routes)
@@ -158,6 +161,7 @@ def _graph(nodes: Nodes, params: SolverParams, current_vehicle: np.ndarray) -> G
 
     return Graph(
         travel=nodes.travel_s,
+        travel_t=nodes.travel_t,
         loc=nodes.loc,
         service=nodes.service_s,
         earliest=nodes.earliest_s,

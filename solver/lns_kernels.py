@@ -37,11 +37,13 @@ class Graph(NamedTuple):
     ``latest_on_time`` is ``latest`` capped at deliveries' deadlines;
     ``penalty`` is the float cost of leaving an order out; ``movable`` marks
     orders without committed stops; ``remoteness`` orders the recreate;
+    ``travel_t`` is ``travel`` transposed (contiguous, for column reads);
     ``neighbours[o]`` lists orders by how near their deliveries are to
     ``o``'s, ``o`` first.
     """
 
     travel: np.ndarray
+    travel_t: np.ndarray
     loc: np.ndarray
     service: np.ndarray
     earliest: np.ndarray
@@ -76,6 +78,7 @@ class Weights(NamedTuple):
     mean_removed: float
     max_string: float
     blink_rate: float
+    route_candidates: int
 
 
 class Solution(NamedTuple):
@@ -399,21 +402,35 @@ def best_insertion(
 ) -> tuple[float, int, int, int, int]:
     """Return (cost, route, pickup position, delivery position, pickup node).
 
-    Route -1 when no route takes the order. With ``w.blink_rate`` each route
-    is skipped at random.
+    Route -1 when no route takes the order. For an order with a pickup
+    (whose evaluation is quadratic in the route's length) only the
+    ``w.route_candidates`` routes passing nearest its delivery are evaluated,
+    and the others only if none of them takes it. With ``w.blink_rate`` each
+    route is skipped at random.
     """
+    n_vehicles = s.lengths.shape[0]
+    order = np.arange(n_vehicles)
+    first = n_vehicles
+    paired = g.order_mode[o] == MODE_PAIRED
+    if paired and 0 < w.route_candidates < n_vehicles:
+        first = w.route_candidates
+        order = np.argsort(_route_distances(g, s, g.loc[g.order_delivery[o]]))
+    # NOTE: the route loop stays inline: calling a function per route with
+    # the Graph and Solution tuples costs more than the evaluation itself.
     d = g.order_delivery[o]
-    mode = g.order_mode[o]
     only = g.only_vehicle[d]
+    current = g.current_vehicle[o]
     best, best_v, best_i, best_j, best_p = NO_INSERTION, -1, -1, -1, -1
-    for v in range(s.lengths.shape[0]):
-        if only >= 0 and only != v:
-            continue
-        if w.blink_rate > 0 and np.random.random() < w.blink_rate:
+    for rank in range(n_vehicles):
+        if rank == first and best_v >= 0:
+            break
+        v = order[rank]
+        if (only >= 0 and only != v) or (
+            w.blink_rate > 0 and np.random.random() < w.blink_rate
+        ):
             continue
         n = s.lengths[v]
         extra = 0.0
-        current = g.current_vehicle[o]
         if current >= 0 and current != v:
             extra += w.reassign_penalty
         if n == 2:
@@ -421,7 +438,7 @@ def best_insertion(
         if extra >= best:
             continue
         state = s.states[v]
-        if mode != MODE_PAIRED:
+        if not paired:
             prefix_max = np.empty(n, dtype=np.int64)
             running = state[7, 0]
             for k in range(n):
@@ -429,9 +446,9 @@ def best_insertion(
                 prefix_max[k] = running
             cost, i, j = _best_single(
                 g.travel, g.loc, g.service, g.earliest, latest_new, g.deadline,
-                g.size, d, mode == MODE_START_LOADED, state[0, :n], state[2, :n],
-                state[3, :n], state[4, :n], prefix_max, s.n_fixed[v],
-                s.capacity[v], w.lateness_cost, w.push_cost,
+                g.size, d, g.order_mode[o] == MODE_START_LOADED, state[0, :n],
+                state[2, :n], state[3, :n], state[4, :n], prefix_max,
+                s.n_fixed[v], s.capacity[v], w.lateness_cost, w.push_cost,
             )  # fmt: skip
             if cost + extra < best:
                 best, best_v, best_i, best_j, best_p = cost + extra, v, i, j, -1
@@ -448,6 +465,20 @@ def best_insertion(
             if i >= 0 and cost + extra < best:
                 best, best_v, best_i, best_j, best_p = cost + extra, v, i, j, p
     return best, best_v, best_i, best_j, best_p
+
+
+@njit(cache=True)
+def _route_distances(g: Graph, s: Solution, target: int) -> np.ndarray:
+    """Return each route's shortest travel from one of its stops to ``target``."""
+    n_vehicles = s.lengths.shape[0]
+    distance = np.empty(n_vehicles)
+    to_target = g.travel_t[target]
+    for v in range(n_vehicles):
+        nearest = np.inf
+        for k in range(s.lengths[v] - 1):
+            nearest = min(nearest, to_target[s.states[v, 0, k]])
+        distance[v] = nearest
+    return distance
 
 
 @njit(cache=True)
