@@ -9,6 +9,10 @@ time slack; the pickup's delay is absorbed by the waiting before ``j``).
 
 Position ``k`` inserts after route node ``k``; positions before ``n_fixed``
 belong to committed stops and are never used.
+
+# NOTE: :mod:`solver.lns_kernels` compiles these kernels into its own cache,
+# which does not notice edits here: delete its ``.nbi``/``.nbc`` files in
+# ``solver/__pycache__`` after changing this module.
 """
 
 import numpy as np

@@ -31,8 +31,10 @@ BLINK_RATE = 0.01
 """Chance that the recreate skips a route when it looks for an order's place."""
 ROUTE_CANDIDATES = 16
 """Routes evaluated first for an order with a pickup: those nearest its delivery."""
+LATE_FOCUS = 0.5
+"""Chance that the removals start from an order delivered late, if any is."""
 TEMPERATURE_START = 1.0
-TEMPERATURE_END = 0.01
+TEMPERATURE_END = 0.1
 """Annealing temperatures, in mean arcs of the starting solution."""
 CHUNK_S = 0.005
 """Wall time of one compiled chunk of iterations between clock checks."""
@@ -85,6 +87,7 @@ def ruin_and_recreate(
         max_string=MAX_STRING,
         blink_rate=BLINK_RATE,
         route_candidates=ROUTE_CANDIDATES,
+        late_focus=LATE_FOCUS,
     )
     current = _pack(nodes, graph, weights, routes)
     best = _pack(nodes, graph, weights, routes)

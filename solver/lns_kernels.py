@@ -13,6 +13,10 @@ nodes of courier ``v`` from start to end, ``states[v]`` what
 :func:`solver.kernels.route_state` computes for it, ``where[o]`` the route
 serving order ``o`` (-1: left out). Positions up to ``n_fixed[v]`` hold the
 start and the committed stops and are never touched.
+
+# NOTE: numba's on-disk cache of this module is keyed on this file alone; it
+# does not notice edits to the kernels it calls in :mod:`solver.kernels`.
+# After changing those, delete ``solver/__pycache__/lns_kernels*.nb*``.
 """
 
 from typing import NamedTuple
@@ -79,6 +83,7 @@ class Weights(NamedTuple):
     max_string: float
     blink_rate: float
     route_candidates: int
+    late_focus: float
 
 
 class Solution(NamedTuple):
@@ -289,11 +294,14 @@ def _ruin(
     if used == 0:
         return 0
     first = -1
+    if np.random.random() < w.late_focus:
+        first = _random_late_order(g, s)
     for _ in range(4 * n_orders):
+        if first >= 0:
+            break
         o = np.random.randint(n_orders)
         if s.where[o] >= 0 and g.movable[o]:
             first = o
-            break
     if first < 0:
         return 0
 
@@ -313,6 +321,24 @@ def _ruin(
         n_todo = _remove_string(g, w, s, v, o, string_max, todo, listed, n_todo)
         ruined += 1
     return n_todo
+
+
+@njit(cache=True)
+def _random_late_order(g: Graph, s: Solution) -> int:
+    """Return a movable order delivered late, drawn uniformly; -1 if none."""
+    chosen = -1
+    seen = 0
+    for v in range(s.lengths.shape[0]):
+        for k in range(s.n_fixed[v] + 1, s.lengths[v] - 1):
+            node = s.routes[v, k]
+            if not g.is_delivery[node] or s.states[v, 2, k] <= g.deadline[node]:
+                continue
+            order = g.order[node]
+            if g.movable[order]:
+                seen += 1
+                if np.random.randint(seen) == 0:
+                    chosen = order
+    return chosen
 
 
 @njit(cache=True)

@@ -90,7 +90,7 @@ class SolverParams(BaseModel):
         ),
     )
     lns_share: float = Field(
-        default=0.8,
+        default=0.9,
         ge=0,
         le=1,
         description=(
