@@ -37,10 +37,9 @@ class SolverParams(BaseModel):
 
     The budget is wall time (``time_limit_s``, model building included) and,
     for reproducible runs, ``solution_limit``: the number of improving
-    solutions OR-Tools may find before it stops (or of ruin-and-recreate
-    iterations when the problem is too large for an OR-Tools model within the
-    budget). A solve with a solution limit and a generous time limit gives the
-    same plan on every run.
+    solutions OR-Tools may find before it stops (and of ruin-and-recreate
+    iterations unless ``lns_iterations`` says otherwise). A solve with a
+    solution limit and a generous time limit gives the same plan on every run.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -84,9 +83,9 @@ class SolverParams(BaseModel):
         default=None,
         ge=0,
         description=(
-            "Ruin-and-recreate iterations when OR-Tools is not used; None runs "
-            "solution_limit of them if that is set (reproducible), else until "
-            "the time limit."
+            "Ruin-and-recreate iterations (before OR-Tools, or alone when the "
+            "OR-Tools model is not affordable); None runs solution_limit of them "
+            "if that is set (reproducible), else until its share of the time limit."
         ),
     )
     lns_share: float = Field(
