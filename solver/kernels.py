@@ -9,6 +9,10 @@ time slack; the pickup's delay is absorbed by the waiting before ``j``).
 
 Position ``k`` inserts after route node ``k``; positions before ``n_fixed``
 belong to committed stops and are never used.
+
+# NOTE: :mod:`solver.lns_kernels` compiles these kernels into its own cache,
+# which does not notice edits here: delete its ``.nbi``/``.nbc`` files in
+# ``solver/__pycache__`` after changing this module.
 """
 
 import numpy as np
@@ -222,13 +226,12 @@ def _best_single(
     n = route_loc.shape[0]
     ld = loc[d]
     best, best_k = INFINITE_COST, -1
-    # A delivery of an order on board lowers the load after it only: the loads
-    # up to it, which carry the order, must fit the bag. A route whose on-board
-    # delivery was removed (ruin and recreate) carries it to the end and may
-    # overfill there, so putting it back later than before is checked too.
-    carried = size[d] if loaded_at_start else 0
+    # A start-loaded order adds its size up to its delivery; one already on
+    # board is in the route's load until it is delivered, so the route must
+    # hold it that far.
+    added = size[d] if loaded_at_start else 0
     for k in range(n_fixed, n - 1):
-        if prefix_max[k] + carried > capacity:
+        if prefix_max[k] + added > capacity:
             continue
         a, b = route_loc[k], route_loc[k + 1]
         start_d = max(route_departure[k] + travel[a, ld], earliest[d])

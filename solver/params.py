@@ -37,10 +37,9 @@ class SolverParams(BaseModel):
 
     The budget is wall time (``time_limit_s``, model building included) and,
     for reproducible runs, ``solution_limit``: the number of improving
-    solutions OR-Tools may find before it stops (or of ruin-and-recreate
-    iterations when the problem is too large for an OR-Tools model within the
-    budget). A solve with a solution limit and a generous time limit gives the
-    same plan on every run.
+    solutions OR-Tools may find before it stops (and of ruin-and-recreate
+    iterations unless ``lns_iterations`` says otherwise). A solve with a
+    solution limit and a generous time limit gives the same plan on every run.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -85,9 +84,18 @@ class SolverParams(BaseModel):
         default=None,
         ge=0,
         description=(
-            "Ruin-and-recreate iterations when OR-Tools is not used; None runs "
-            "solution_limit of them if that is set (reproducible), else until "
-            "the time limit."
+            "Ruin-and-recreate iterations (before OR-Tools, or alone when the "
+            "OR-Tools model is not affordable); None runs solution_limit of them "
+            "if that is set (reproducible), else until its share of the time limit."
+        ),
+    )
+    lns_share: float = Field(
+        default=0.9,
+        ge=0,
+        le=1,
+        description=(
+            "Share of the search time (after the construction and OR-Tools' model "
+            "building) that ruin and recreate runs before OR-Tools polishes."
         ),
     )
     seed: int = Field(default=0, ge=0, description="Seed of the ruin-and-recreate.")

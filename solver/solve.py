@@ -91,19 +91,19 @@ def solve(
     use_ortools = (
         nodes.n_vehicles > 0 and nodes.n_nodes <= params.max_model_nodes and affordable
     )
+    if params.improve:
+        stats.update(
+            ruin_and_recreate(
+                nodes, routes, params, current,
+                _lns_deadline(params, len(problem.orders), build_s, use_ortools,
+                              deadline),
+                np.random.default_rng(params.seed), _lns_iterations(params),
+            )
+        )  # fmt: skip
     inner = [r.inner for r in routes]
     if params.improve and use_ortools:
         inner, search_stats = improve(problem, nodes, params, inner, current, deadline)
         stats.update(search_stats)
-    elif params.improve:
-        reserve_s = PLAN_BUILD_S_PER_ORDER * len(problem.orders)
-        stats.update(
-            ruin_and_recreate(
-                nodes, routes, params, current, deadline - reserve_s,
-                np.random.default_rng(params.seed),
-            )
-        )  # fmt: skip
-        inner = [r.inner for r in routes]
 
     plan = _to_plan(problem, nodes, params, inner, current, started, stats)
     logger.info(
@@ -117,8 +117,30 @@ def solve(
     return plan
 
 
+def _lns_deadline(
+    params: SolverParams,
+    n_orders: int,
+    build_s: float,
+    use_ortools: bool,
+    deadline: float,
+) -> float:
+    """Return when ruin and recreate stops: its share before OR-Tools, or all."""
+    if not use_ortools:
+        return deadline - PLAN_BUILD_S_PER_ORDER * n_orders
+    now = time.perf_counter()
+    search_s = max(deadline - now - 2 * build_s, 0.0)
+    return now + params.lns_share * search_s
+
+
+def _lns_iterations(params: SolverParams) -> int | None:
+    """Return the fixed number of ruin-and-recreate iterations, if any."""
+    if params.lns_iterations is not None:
+        return params.lns_iterations
+    return params.solution_limit
+
+
 def warm_up() -> None:
-    """Load the compiled construction once, so the first real solve is fast.
+    """Load the compiled construction and search once, so real solves are fast.
 
     The first solve in a process otherwise pays for loading (or, on a fresh
     checkout, compiling) the numba kernels: seconds, not milliseconds.
@@ -131,7 +153,7 @@ def warm_up() -> None:
         ),
         time_s=np.array([[0, 1], [1, 0]], dtype=np.int64),
     )
-    solve(problem, SolverParams(improve=False))
+    solve(problem, SolverParams(solution_limit=1))
 
 
 def _current_vehicles(problem: Problem) -> np.ndarray:

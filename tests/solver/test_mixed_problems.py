@@ -86,8 +86,11 @@ def mixed_problem(seed: int) -> Problem:
         SolverParams(time_limit_s=0.3, hard_deadlines=True),
         SolverParams(time_limit_s=0.001, lns_iterations=30, max_model_nodes=10),
         SolverParams(time_limit_s=30, solution_limit=15),
+        SolverParams(
+            time_limit_s=30, lns_iterations=300, max_model_nodes=10, hard_deadlines=True
+        ),
     ],
-    ids=["ortools", "hard", "ruin", "solution-limit"],
+    ids=["ortools", "hard", "ruin", "solution-limit", "ruin-hard"],
 )
 def test_mixed_problem_plans_pass_the_checker(seed, params):
     problem = mixed_problem(seed)

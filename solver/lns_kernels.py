@@ -1,0 +1,537 @@
+"""The ruin-and-recreate loop, compiled with numba.
+
+One iteration follows SISR (slack induction by string removals, Christiaens
+and Vanden Berghe 2020): it removes short strings of consecutive stops from a
+few routes near a random order, inserts every order left out again at its
+cheapest feasible place (with the exact evaluation of :mod:`solver.kernels`,
+routes skipped at random: "blinks"), and accepts the result by simulated
+annealing. Strings cut whole orders: when a stop goes, its order's other
+stop on that route goes with it.
+
+A solution lives in fixed-size arrays: ``routes[v, :lengths[v]]`` are the
+nodes of courier ``v`` from start to end, ``states[v]`` what
+:func:`solver.kernels.route_state` computes for it, ``where[o]`` the route
+serving order ``o`` (-1: left out). Positions up to ``n_fixed[v]`` hold the
+start and the committed stops and are never touched.
+
+# NOTE: numba's on-disk cache of this module is keyed on this file alone; it
+# does not notice edits to the kernels it calls in :mod:`solver.kernels`.
+# After changing those, delete ``solver/__pycache__/lns_kernels*.nb*``.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+from solver.kernels import (
+    MODE_PAIRED,
+    MODE_START_LOADED,
+    _best_pair,
+    _best_single,
+    route_state,
+)
+
+NO_INSERTION = np.inf
+
+
+class Graph(NamedTuple):
+    """Node and order arrays the loop reads (see :class:`solver.nodes.Nodes`).
+
+    ``latest_on_time`` is ``latest`` capped at deliveries' deadlines;
+    ``penalty`` is the float cost of leaving an order out; ``movable`` marks
+    orders without committed stops; ``remoteness`` orders the recreate;
+    ``travel_t`` is ``travel`` transposed (contiguous, for column reads);
+    ``neighbours[o]`` lists orders by how near their deliveries are to
+    ``o``'s, ``o`` first.
+    """
+
+    travel: np.ndarray
+    travel_t: np.ndarray
+    loc: np.ndarray
+    service: np.ndarray
+    earliest: np.ndarray
+    latest: np.ndarray
+    latest_on_time: np.ndarray
+    deadline: np.ndarray
+    size: np.ndarray
+    order: np.ndarray
+    only_vehicle: np.ndarray
+    is_delivery: np.ndarray
+    load_change: np.ndarray
+    start_load_size: np.ndarray
+    order_delivery: np.ndarray
+    order_mode: np.ndarray
+    pickup_ptr: np.ndarray
+    pickup_nodes: np.ndarray
+    penalty: np.ndarray
+    movable: np.ndarray
+    current_vehicle: np.ndarray
+    remoteness: np.ndarray
+    neighbours: np.ndarray
+
+
+class Weights(NamedTuple):
+    """Objective weights and search settings the loop reads."""
+
+    lateness_cost: float
+    push_cost: float
+    reassign_penalty: float
+    courier_cost: float
+    allow_late: bool
+    mean_removed: float
+    max_string: float
+    blink_rate: float
+    route_candidates: int
+    late_focus: float
+
+
+class Solution(NamedTuple):
+    """Routes in fixed-size arrays (see the module docstring)."""
+
+    routes: np.ndarray
+    lengths: np.ndarray
+    states: np.ndarray
+    n_fixed: np.ndarray
+    capacity: np.ndarray
+    base_load: np.ndarray
+    where: np.ndarray
+    route_cost: np.ndarray
+
+
+@njit(cache=True)
+def seed(value: int) -> None:
+    """Seed the generator the compiled loop draws from."""
+    np.random.seed(value)
+
+
+@njit(cache=True)
+def refresh(g: Graph, w: Weights, s: Solution, v: int) -> None:
+    """Recompute the state and the cost of route ``v`` after a change."""
+    n = s.lengths[v]
+    route_state(
+        s.routes[v, :n], g.travel, g.loc, g.service, g.earliest, g.latest,
+        g.deadline, g.is_delivery, g.load_change, g.start_load_size,
+        s.base_load[v], s.states[v, :, :n],
+    )  # fmt: skip
+    s.route_cost[v] = route_cost(g, w, s, v)
+
+
+@njit(cache=True)
+def route_cost(g: Graph, w: Weights, s: Solution, v: int) -> float:
+    """Return travel, lateness, reassignment and courier cost of route ``v``."""
+    n = s.lengths[v]
+    state = s.states[v]
+    cost = 0.0
+    for k in range(1, n):
+        cost += g.travel[state[0, k - 1], state[0, k]]
+        node = s.routes[v, k]
+        if g.is_delivery[node]:
+            late = state[2, k] - g.deadline[node]
+            if late > 0:
+                cost += late * w.lateness_cost
+            current = g.current_vehicle[g.order[node]]
+            if current >= 0 and current != v:
+                cost += w.reassign_penalty
+    if n > 2:
+        cost += w.courier_cost
+    return cost
+
+
+@njit(cache=True)
+def total_cost(g: Graph, s: Solution) -> float:
+    """Return the cost of the whole solution: routes plus orders left out."""
+    cost = 0.0
+    for v in range(s.lengths.shape[0]):
+        cost += s.route_cost[v]
+    for o in range(s.where.shape[0]):
+        if s.where[o] < 0:
+            cost += g.penalty[o]
+    return cost
+
+
+@njit(cache=True)
+def iterate(
+    g: Graph,
+    w: Weights,
+    s: Solution,
+    best: Solution,
+    costs: np.ndarray,
+    n_iterations: int,
+    temperature_from: float,
+    temperature_to: float,
+) -> int:
+    """Run iterations; keep the best solution in ``best``; return improvements.
+
+    ``costs`` holds the current and the best cost and is updated. The
+    temperature falls geometrically from ``temperature_from`` to
+    ``temperature_to`` over the iterations.
+    """
+    n_vehicles = s.lengths.shape[0]
+    n_orders = s.where.shape[0]
+    backup = np.empty_like(s.routes)
+    backup_length = np.empty(n_vehicles, dtype=np.int64)
+    backup_cost = np.empty(n_vehicles)
+    touched = np.zeros(n_vehicles, dtype=np.bool_)
+    todo = np.empty(n_orders, dtype=np.int64)
+    listed = np.zeros(n_orders, dtype=np.bool_)
+    improvements = 0
+    ratio = temperature_to / temperature_from if temperature_from > 0 else 1.0
+
+    for it in range(n_iterations):
+        temperature = temperature_from * ratio ** (it / max(n_iterations, 1))
+        touched[:] = False
+        n_todo = _ruin(
+            g, w, s, backup, backup_length, backup_cost, touched, todo, listed
+        )
+        delta = 0.0
+        for o in range(n_orders):
+            if s.where[o] < 0 and g.movable[o] and not listed[o]:
+                todo[n_todo] = o
+                listed[o] = True
+                n_todo += 1
+                delta -= g.penalty[o]
+        _recreate(g, w, s, backup, backup_length, backup_cost, touched, todo[:n_todo])
+
+        for v in range(n_vehicles):
+            if touched[v]:
+                delta += s.route_cost[v] - backup_cost[v]
+        for k in range(n_todo):
+            o = todo[k]
+            listed[o] = False
+            if s.where[o] < 0:
+                delta += g.penalty[o]
+
+        threshold = -temperature * np.log(1.0 - np.random.random())
+        if delta < threshold:
+            costs[0] += delta
+            if costs[0] < costs[1] - 1e-9:
+                costs[1] = costs[0]
+                improvements += 1
+                _copy(s, best)
+        else:
+            _restore(g, w, s, backup, backup_length, touched, todo[:n_todo])
+    return improvements
+
+
+@njit(cache=True)
+def _touch(
+    s: Solution,
+    backup: np.ndarray,
+    backup_length: np.ndarray,
+    backup_cost: np.ndarray,
+    touched: np.ndarray,
+    v: int,
+) -> None:
+    """Save route ``v`` before its first change in this iteration."""
+    if touched[v]:
+        return
+    touched[v] = True
+    n = s.lengths[v]
+    backup[v, :n] = s.routes[v, :n]
+    backup_length[v] = n
+    backup_cost[v] = s.route_cost[v]
+
+
+@njit(cache=True)
+def _restore(
+    g: Graph,
+    w: Weights,
+    s: Solution,
+    backup: np.ndarray,
+    backup_length: np.ndarray,
+    touched: np.ndarray,
+    todo: np.ndarray,
+) -> None:
+    """Undo this iteration: touched routes back, their orders located again."""
+    for k in range(todo.shape[0]):
+        s.where[todo[k]] = -1
+    for v in range(touched.shape[0]):
+        if not touched[v]:
+            continue
+        n = backup_length[v]
+        s.routes[v, :n] = backup[v, :n]
+        s.lengths[v] = n
+        refresh(g, w, s, v)
+        for k in range(1, n - 1):
+            node = s.routes[v, k]
+            if g.is_delivery[node]:
+                s.where[g.order[node]] = v
+
+
+@njit(cache=True)
+def _copy(source: Solution, target: Solution) -> None:
+    """Copy routes and locations of orders (not states) from one solution."""
+    for v in range(source.lengths.shape[0]):
+        n = source.lengths[v]
+        target.routes[v, :n] = source.routes[v, :n]
+        target.lengths[v] = n
+    target.where[:] = source.where
+
+
+@njit(cache=True)
+def _ruin(
+    g: Graph,
+    w: Weights,
+    s: Solution,
+    backup: np.ndarray,
+    backup_length: np.ndarray,
+    backup_cost: np.ndarray,
+    touched: np.ndarray,
+    todo: np.ndarray,
+    listed: np.ndarray,
+) -> int:
+    """Remove strings near a random routed order; return how many orders went."""
+    n_vehicles = s.lengths.shape[0]
+    n_orders = s.where.shape[0]
+    stops = 0
+    used = 0
+    for v in range(n_vehicles):
+        free = s.lengths[v] - 2 - s.n_fixed[v]
+        if free > 0:
+            stops += free
+            used += 1
+    if used == 0:
+        return 0
+    first = -1
+    if np.random.random() < w.late_focus:
+        first = _random_late_order(g, s)
+    for _ in range(4 * n_orders):
+        if first >= 0:
+            break
+        o = np.random.randint(n_orders)
+        if s.where[o] >= 0 and g.movable[o]:
+            first = o
+    if first < 0:
+        return 0
+
+    string_max = min(w.max_string, stops / used)
+    strings_max = 4.0 * w.mean_removed / (1.0 + string_max) - 1.0
+    n_strings = int(np.random.random() * strings_max) + 1
+    n_todo = 0
+    ruined = 0
+    for k in range(g.neighbours.shape[1]):
+        if ruined >= n_strings:
+            break
+        o = g.neighbours[first, k]
+        v = s.where[o]
+        if v < 0 or touched[v] or not g.movable[o]:
+            continue
+        _touch(s, backup, backup_length, backup_cost, touched, v)
+        n_todo = _remove_string(g, w, s, v, o, string_max, todo, listed, n_todo)
+        ruined += 1
+    return n_todo
+
+
+@njit(cache=True)
+def _random_late_order(g: Graph, s: Solution) -> int:
+    """Return a movable order delivered late, drawn uniformly; -1 if none."""
+    chosen = -1
+    seen = 0
+    for v in range(s.lengths.shape[0]):
+        for k in range(s.n_fixed[v] + 1, s.lengths[v] - 1):
+            node = s.routes[v, k]
+            if not g.is_delivery[node] or s.states[v, 2, k] <= g.deadline[node]:
+                continue
+            order = g.order[node]
+            if g.movable[order]:
+                seen += 1
+                if np.random.randint(seen) == 0:
+                    chosen = order
+    return chosen
+
+
+@njit(cache=True)
+def _remove_string(
+    g: Graph,
+    w: Weights,
+    s: Solution,
+    v: int,
+    o: int,
+    string_max: float,
+    todo: np.ndarray,
+    listed: np.ndarray,
+    n_todo: int,
+) -> int:
+    """Remove a string of stops holding order ``o``'s delivery from route ``v``."""
+    n = s.lengths[v]
+    low, high = s.n_fixed[v] + 1, n - 2
+    position = low
+    delivery = g.order_delivery[o]
+    for k in range(low, high + 1):
+        if s.routes[v, k] == delivery:
+            position = k
+    length_max = min(string_max, high - low + 1)
+    length = int(np.random.random() * length_max) + 1
+    first_low = max(low, position - length + 1)
+    first_high = min(position, high - length + 1)
+    first = first_low + np.random.randint(first_high - first_low + 1)
+    for k in range(first, first + length):
+        order = g.order[s.routes[v, k]]
+        if g.movable[order] and not listed[order]:
+            listed[order] = True
+            todo[n_todo] = order
+            n_todo += 1
+
+    kept = 0
+    for k in range(n):
+        node = s.routes[v, k]
+        if k > s.n_fixed[v] and k < n - 1 and listed[g.order[node]]:
+            if g.is_delivery[node]:
+                s.where[g.order[node]] = -1
+            continue
+        s.routes[v, kept] = node
+        kept += 1
+    s.lengths[v] = kept
+    refresh(g, w, s, v)
+    return n_todo
+
+
+@njit(cache=True)
+def _recreate(
+    g: Graph,
+    w: Weights,
+    s: Solution,
+    backup: np.ndarray,
+    backup_length: np.ndarray,
+    backup_cost: np.ndarray,
+    touched: np.ndarray,
+    todo: np.ndarray,
+) -> None:
+    """Insert the listed orders one by one, each at its cheapest place."""
+    draw = np.random.random() * 11.0
+    if draw < 4.0:
+        np.random.shuffle(todo)
+    else:
+        if draw < 8.0:
+            key = -g.size[g.order_delivery[todo]].astype(np.float64)
+        elif draw < 10.0:
+            key = -g.remoteness[todo]
+        else:
+            key = g.remoteness[todo].copy()
+        todo[:] = todo[np.argsort(key, kind="mergesort")]
+
+    for k in range(todo.shape[0]):
+        o = todo[k]
+        cost, v, i, j, p = best_insertion(g, w, s, o, g.latest_on_time)
+        if v < 0 and w.allow_late:
+            cost, v, i, j, p = best_insertion(g, w, s, o, g.latest)
+        if v < 0 or cost >= g.penalty[o]:
+            continue
+        _touch(s, backup, backup_length, backup_cost, touched, v)
+        insert(g, w, s, o, v, i, j, p)
+
+
+@njit(cache=True)
+def best_insertion(
+    g: Graph, w: Weights, s: Solution, o: int, latest_new: np.ndarray
+) -> tuple[float, int, int, int, int]:
+    """Return (cost, route, pickup position, delivery position, pickup node).
+
+    Route -1 when no route takes the order. For an order with a pickup
+    (whose evaluation is quadratic in the route's length) only the
+    ``w.route_candidates`` routes passing nearest its delivery are evaluated,
+    and the others only if none of them takes it. With ``w.blink_rate`` each
+    route is skipped at random.
+    """
+    n_vehicles = s.lengths.shape[0]
+    order = np.arange(n_vehicles)
+    first = n_vehicles
+    paired = g.order_mode[o] == MODE_PAIRED
+    if paired and 0 < w.route_candidates < n_vehicles:
+        first = w.route_candidates
+        order = np.argsort(_route_distances(g, s, g.loc[g.order_delivery[o]]))
+    # NOTE: the route loop stays inline: calling a function per route with
+    # the Graph and Solution tuples costs more than the evaluation itself.
+    d = g.order_delivery[o]
+    only = g.only_vehicle[d]
+    current = g.current_vehicle[o]
+    best, best_v, best_i, best_j, best_p = NO_INSERTION, -1, -1, -1, -1
+    for rank in range(n_vehicles):
+        if rank == first and best_v >= 0:
+            break
+        v = order[rank]
+        if (only >= 0 and only != v) or (
+            w.blink_rate > 0 and np.random.random() < w.blink_rate
+        ):
+            continue
+        n = s.lengths[v]
+        extra = 0.0
+        if current >= 0 and current != v:
+            extra += w.reassign_penalty
+        if n == 2:
+            extra += w.courier_cost
+        if extra >= best:
+            continue
+        state = s.states[v]
+        if not paired:
+            prefix_max = np.empty(n, dtype=np.int64)
+            running = state[7, 0]
+            for k in range(n):
+                running = max(running, state[7, k])
+                prefix_max[k] = running
+            cost, i, j = _best_single(
+                g.travel, g.loc, g.service, g.earliest, latest_new, g.deadline,
+                g.size, d, g.order_mode[o] == MODE_START_LOADED, state[0, :n],
+                state[2, :n], state[3, :n], state[4, :n], prefix_max,
+                s.n_fixed[v], s.capacity[v], w.lateness_cost, w.push_cost,
+            )  # fmt: skip
+            if cost + extra < best:
+                best, best_v, best_i, best_j, best_p = cost + extra, v, i, j, -1
+            continue
+        for a in range(g.pickup_ptr[o], g.pickup_ptr[o + 1]):
+            p = g.pickup_nodes[a]
+            cost, i, j = _best_pair(
+                g.travel, g.loc, g.service, g.earliest, latest_new, g.deadline,
+                g.size, p, d, state[0, :n], state[2, :n], state[3, :n],
+                state[4, :n], state[5, :n], state[6, :n], state[7, :n],
+                s.n_fixed[v], s.capacity[v], w.lateness_cost, w.push_cost,
+                best - extra,
+            )  # fmt: skip
+            if i >= 0 and cost + extra < best:
+                best, best_v, best_i, best_j, best_p = cost + extra, v, i, j, p
+    return best, best_v, best_i, best_j, best_p
+
+
+@njit(cache=True)
+def _route_distances(g: Graph, s: Solution, target: int) -> np.ndarray:
+    """Return each route's shortest travel from one of its stops to ``target``."""
+    n_vehicles = s.lengths.shape[0]
+    distance = np.empty(n_vehicles)
+    to_target = g.travel_t[target]
+    for v in range(n_vehicles):
+        nearest = np.inf
+        for k in range(s.lengths[v] - 1):
+            nearest = min(nearest, to_target[s.states[v, 0, k]])
+        distance[v] = nearest
+    return distance
+
+
+@njit(cache=True)
+def insert(
+    g: Graph, w: Weights, s: Solution, o: int, v: int, i: int, j: int, p: int
+) -> None:
+    """Insert order ``o`` into route ``v``: delivery after ``j``, pickup after ``i``."""
+    n = s.lengths[v]
+    d = g.order_delivery[o]
+    route = s.routes[v]
+    if p < 0:
+        route[j + 2 : n + 1] = route[j + 1 : n].copy()
+        route[j + 1] = d
+        s.lengths[v] = n + 1
+    else:
+        # Pickup after node i, delivery after node j (j >= i), in one shift.
+        old = route[:n].copy()
+        kept = 0
+        for k in range(n):
+            route[kept] = old[k]
+            kept += 1
+            if k == i:
+                route[kept] = p
+                kept += 1
+            if k == j:
+                route[kept] = d
+                kept += 1
+        s.lengths[v] = kept
+    s.where[o] = v
+    refresh(g, w, s, v)
