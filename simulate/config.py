@@ -81,7 +81,7 @@ class SimulationConfig(BaseModel):
     solver_clock: SolverClock = SolverClock.BUDGET
     solver_time_limit_s: float = Field(default=1.0, gt=0.0, description="Per re-plan.")
     solver_iterations: int = Field(
-        default=50,
+        default=2000,
         ge=0,
         description=(
             "Ruin-and-recreate iterations per re-plan when the clock is 'budget'."
