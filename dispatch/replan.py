@@ -141,7 +141,7 @@ def build_problem(
             Order(
                 id=record.id,
                 delivery=loc(nodes.dropoff[record.id]),
-                deadline_s=max(record.deadline_s - now_s, 0),
+                deadline_s=max(record.deadline_s - params.planning_margin_s - now_s, 0),
                 pickups=pickups,
                 pickup_service_s=params.pickup_service_s,
                 delivery_service_s=params.delivery_service_s,

@@ -101,8 +101,8 @@ class SimulationConfig(BaseModel):
         ge=0,
         le=1800,
         description=(
-            "Seconds taken off each deadline the dispatcher sees (plan to 50 min "
-            "to keep a 60-min promise); reports still score the true deadline."
+            "The dispatcher's planning margin (DispatchParams.planning_margin_s): "
+            "re-plans aim at 50 min to keep a 60-min promise."
         ),
     )
     accept_late: bool = Field(

@@ -93,6 +93,7 @@ def dispatch_params(scenario: Scenario, config: SimulationConfig) -> DispatchPar
         delivery_service_s=_first(
             scenario.delivery_service_s, config.delivery_service_s
         ),
+        planning_margin_s=config.planning_margin_s,
     )
 
 

@@ -286,9 +286,7 @@ class World:
                 lon=order.dropoff[0], lat=order.dropoff[1], crs=_crs(order.crs)
             ),
             address=order.address,
-            deadline_s=max(
-                order.deadline_s - self.config.planning_margin_s, order.placed_s + 1
-            ),
+            deadline_s=order.deadline_s,
             ready_s=order.ready_s,
             depot_id=order.depot_id if order.pickup is None else None,
             pickup=None

@@ -517,3 +517,16 @@ def test_events_between_building_and_committing_a_plan_win(dispatcher):
     assert ("o3", "pickup") in stops and ("o3", "delivery") in stops
     assert view.routes["c1"] == dispatcher.route("c1")
     assert dispatcher.order("o3").status is OrderStatus.ASSIGNED
+
+
+def test_replans_aim_a_margin_before_the_deadline_that_promises_answer_for(dispatcher):
+    dispatcher.apply(online("c1"))
+    outcome = dispatcher.apply(order("o1", at_s=60))
+    margin_s = dispatcher.params.planning_margin_s
+
+    built = dispatcher.prepare_replan(90)
+
+    assert outcome.promise.feasible and margin_s > 0
+    assert dispatcher.order("o1").deadline_s == 60 + HOUR_S
+    (planned,) = built.problem.orders
+    assert planned.deadline_s == 60 + HOUR_S - margin_s - 90
