@@ -13,6 +13,7 @@ paths use scipy's Dijkstra with predecessors. Both stop at the horizon.
 import logging
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path as FilePath
 
@@ -32,6 +33,8 @@ DEFAULT_MAX_SNAP_M = 300.0
 DEFAULT_CACHED_NODES = 50_000
 DEFAULT_PAIR_CACHE_NODES = 2048
 """Nodes whose pairwise weights are kept (2048² int64 = 32 MiB)."""
+PATH_TREES = 16
+"""Shortest-path trees kept by source node: couriers ride from a few depots."""
 _LENGTH_BITS = 2**24
 """Weight scale: decimetres of a path stay below this (1 677 km)."""
 
@@ -205,6 +208,7 @@ class RoadTravelModel:
         self._query: HierarchyQuery | None = None
         self._pairs = PairCache(DEFAULT_PAIR_CACHE_NODES)
         self._lock = threading.Lock()
+        self._trees: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._tree: cKDTree | None = None
         margin_deg = max_snap_m / 111_000.0
         self._extent = (
@@ -350,10 +354,12 @@ class RoadTravelModel:
         return 0 if self._query is None else self._query.cached
 
     def clear_cache(self) -> None:
-        """Forget every cached search space."""
+        """Forget every cached search space, pair and path tree."""
         if self._query is not None:
             self._query.clear()
         self._pairs.clear()
+        with self._lock:
+            self._trees.clear()
 
     def prepare(self) -> None:
         """Load or build the contraction hierarchy now instead of on first use.
@@ -407,13 +413,7 @@ class RoadTravelModel:
     def _path(self, origin: int, destination: int) -> tuple[np.ndarray, np.ndarray]:
         ends = self._check_nodes(np.array([origin, destination]))
         source, target = int(ends[0]), int(ends[1])
-        weight, predecessors = csgraph.dijkstra(
-            self._weights,
-            directed=True,
-            indices=source,
-            limit=float(self._limit),
-            return_predecessors=True,
-        )
+        weight, predecessors = self._path_tree(source)
         if not np.isfinite(weight[target]):
             raise ValueError(
                 f"node {target} is not reachable from node {source} within "
@@ -424,6 +424,29 @@ class RoadTravelModel:
             nodes.append(int(predecessors[nodes[-1]]))
         nodes.reverse()
         return np.array(nodes, dtype=np.int64), weight[nodes]
+
+    def _path_tree(self, source: int) -> tuple[np.ndarray, np.ndarray]:
+        """Return the weights and predecessors of the search from ``source``.
+
+        The last ``PATH_TREES`` searches are kept: most rides start at a depot.
+        """
+        with self._lock:
+            tree = self._trees.get(source)
+            if tree is not None:
+                self._trees.move_to_end(source)
+                return tree
+        tree = csgraph.dijkstra(
+            self._weights,
+            directed=True,
+            indices=source,
+            limit=float(self._limit),
+            return_predecessors=True,
+        )
+        with self._lock:
+            self._trees[source] = tree
+            if len(self._trees) > PATH_TREES:
+                self._trees.popitem(last=False)
+        return tree
 
     def _check_nodes(self, nodes: np.ndarray) -> np.ndarray:
         array = np.asarray(nodes)
