@@ -77,6 +77,17 @@ def route_state(
 
 
 @njit(cache=True, nogil=True)
+def running_max(load: np.ndarray) -> np.ndarray:
+    """Return the highest load up to each position of a route."""
+    prefix_max = np.empty(load.shape[0], dtype=np.int64)
+    running = load[0]
+    for k in range(load.shape[0]):
+        running = max(running, load[k])
+        prefix_max[k] = running
+    return prefix_max
+
+
+@njit(cache=True, nogil=True)
 def evaluate_orders(
     travel: np.ndarray,
     travel_t: np.ndarray,
@@ -112,7 +123,6 @@ def evaluate_orders(
     orders whose delivery lies nearest the route (by detour, ignoring time)
     are evaluated. Infeasible orders get an infinite cost.
     """
-    n = state.shape[1]
     route_loc = state[0]
     route_start = state[2]
     route_departure = state[3]
@@ -120,11 +130,7 @@ def evaluate_orders(
     route_wait = state[5]
     route_room = state[6]
     route_load = state[7]
-    prefix_max = np.empty(n, dtype=np.int64)
-    running = route_load[0]
-    for k in range(n):
-        running = max(running, route_load[k])
-        prefix_max[k] = running
+    prefix_max = running_max(route_load)
 
     n_orders = orders.shape[0]
     use = np.zeros(n_orders, dtype=np.bool_)

@@ -90,11 +90,11 @@ def ruin_and_recreate(
         late_focus=LATE_FOCUS,
     )
     current = _pack(nodes, graph, weights, routes)
-    best = _pack(nodes, graph, weights, routes)
+    best = Solution(*(array.copy() for array in current))
     costs = np.full(2, lns_kernels.total_cost(graph, current))
     started_cost = costs[1]
-    hot = TEMPERATURE_START * _mean_arc(nodes, routes)
-    cold = TEMPERATURE_END * _mean_arc(nodes, routes)
+    mean_arc = _mean_arc(nodes, routes)
+    hot, cold = TEMPERATURE_START * mean_arc, TEMPERATURE_END * mean_arc
     lns_kernels.seed(int(rng.integers(2**31)))
 
     done = improvements = 0
@@ -152,10 +152,8 @@ def _graph(nodes: Nodes, params: SolverParams, current_vehicle: np.ndarray) -> G
     delivery_loc = nodes.loc[nodes.order_delivery]
     start_loc = nodes.loc[: nodes.n_vehicles]
     remoteness = nodes.travel_s[np.ix_(start_loc, delivery_loc)].min(axis=0)
-    closeness = (
-        nodes.travel_s[np.ix_(delivery_loc, delivery_loc)]
-        + nodes.travel_s[np.ix_(delivery_loc, delivery_loc)].T
-    )
+    between = nodes.travel_s[np.ix_(delivery_loc, delivery_loc)]
+    closeness = between + between.T
     np.fill_diagonal(closeness, -1)
     k = min(NEIGHBOURS, len(delivery_loc))
     nearest = np.argpartition(closeness, k - 1, axis=1)[:, :k]

@@ -30,6 +30,7 @@ from solver.kernels import (
     _best_pair,
     _best_single,
     route_state,
+    running_max,
 )
 
 NO_INSERTION = np.inf
@@ -465,15 +466,10 @@ def best_insertion(
             continue
         state = s.states[v]
         if not paired:
-            prefix_max = np.empty(n, dtype=np.int64)
-            running = state[7, 0]
-            for k in range(n):
-                running = max(running, state[7, k])
-                prefix_max[k] = running
             cost, i, j = _best_single(
                 g.travel, g.loc, g.service, g.earliest, latest_new, g.deadline,
                 g.size, d, g.order_mode[o] == MODE_START_LOADED, state[0, :n],
-                state[2, :n], state[3, :n], state[4, :n], prefix_max,
+                state[2, :n], state[3, :n], state[4, :n], running_max(state[7, :n]),
                 s.n_fixed[v], s.capacity[v], w.lateness_cost, w.push_cost,
             )  # fmt: skip
             if cost + extra < best:
