@@ -129,11 +129,8 @@ class PairCache:
             slots = self._slots(np.setdiff1d(wanted, new, assume_unique=True))
             self._buffer[:known, :known] = self._buffer[np.ix_(slots, slots)]
             self._nodes = self._nodes[slots]
-        if self._buffer.shape[0] < self.max_nodes:
-            grown = np.empty((self.max_nodes, self.max_nodes), dtype=np.int64)
-            size = self._nodes.size
-            grown[:size, :size] = self._buffer[:size, :size]
-            self._buffer = grown
+        if self._buffer.size == 0:
+            self._buffer = np.empty((self.max_nodes, self.max_nodes), dtype=np.int64)
         old = self._nodes.size
         nodes = np.concatenate([self._nodes, new])
         end = nodes.size
@@ -208,7 +205,9 @@ class RoadTravelModel:
         self._query: HierarchyQuery | None = None
         self._pairs = PairCache(DEFAULT_PAIR_CACHE_NODES)
         self._lock = threading.Lock()
-        self._trees: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._path_trees: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = (
+            OrderedDict()
+        )
         self._tree: cKDTree | None = None
         margin_deg = max_snap_m / 111_000.0
         self._extent = (
@@ -359,7 +358,7 @@ class RoadTravelModel:
             self._query.clear()
         self._pairs.clear()
         with self._lock:
-            self._trees.clear()
+            self._path_trees.clear()
 
     def prepare(self) -> None:
         """Load or build the contraction hierarchy now instead of on first use.
@@ -431,9 +430,9 @@ class RoadTravelModel:
         The last ``PATH_TREES`` searches are kept: most rides start at a depot.
         """
         with self._lock:
-            tree = self._trees.get(source)
+            tree = self._path_trees.get(source)
             if tree is not None:
-                self._trees.move_to_end(source)
+                self._path_trees.move_to_end(source)
                 return tree
         tree = csgraph.dijkstra(
             self._weights,
@@ -443,9 +442,9 @@ class RoadTravelModel:
             return_predecessors=True,
         )
         with self._lock:
-            self._trees[source] = tree
-            if len(self._trees) > PATH_TREES:
-                self._trees.popitem(last=False)
+            self._path_trees[source] = tree
+            if len(self._path_trees) > PATH_TREES:
+                self._path_trees.popitem(last=False)
         return tree
 
     def _check_nodes(self, nodes: np.ndarray) -> np.ndarray:
