@@ -20,6 +20,9 @@ from enum import StrEnum
 
 import numpy as np
 
+MAX_TRAVEL_S = int(np.iinfo(np.int32).max)
+"""Longest travel time a matrix may hold: the solver keeps it as int32."""
+
 
 class StopKind(StrEnum):
     """What a courier does at a stop."""
@@ -249,6 +252,10 @@ def _validate(problem: Problem) -> None:
         raise ValueError(f"time_s must hold integers, got dtype {problem.time_s.dtype}")
     if problem.time_s.size and problem.time_s.min() < 0:
         raise ValueError("time_s holds negative travel times")
+    if problem.time_s.size and problem.time_s.max() > MAX_TRAVEL_S:
+        raise ValueError(
+            f"time_s holds {problem.time_s.max()} s, over the {MAX_TRAVEL_S} s allowed"
+        )
     if problem.distance_m is not None and problem.distance_m.shape != (n, n):
         raise ValueError(
             f"distance_m has shape {problem.distance_m.shape}, expected {(n, n)}"

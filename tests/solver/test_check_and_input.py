@@ -161,6 +161,10 @@ def test_checker_catches_a_skipped_committed_stop():
             "negative",
         ),
         (
+            lambda: Problem((), (), np.full((2, 2), 2**40, dtype=np.int64)),
+            "1099511627776 s",
+        ),
+        (
             lambda: Problem(
                 (), (Order("o", delivery=5, deadline_s=10),), line_matrix([0, 1])
             ),
