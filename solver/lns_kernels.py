@@ -14,6 +14,10 @@ nodes of courier ``v`` from start to end, ``states[v]`` what
 serving order ``o`` (-1: left out). Positions up to ``n_fixed[v]`` hold the
 start and the committed stops and are never touched.
 
+A search changes only the routes in ``Graph.open_routes`` and the orders in
+``Graph.movable``, and reads no other route: searches over disjoint parts of
+one solution run side by side in threads (see :mod:`solver.lns`).
+
 # NOTE: numba's on-disk cache of this module is keyed on this file alone; it
 # does not notice edits to the kernels it calls in :mod:`solver.kernels`.
 # After changing those, delete ``solver/__pycache__/lns_kernels*.nb*``.
@@ -41,7 +45,8 @@ class Graph(NamedTuple):
 
     ``latest_on_time`` is ``latest`` capped at deliveries' deadlines;
     ``penalty`` is the float cost of leaving an order out; ``movable`` marks
-    orders without committed stops; ``remoteness`` orders the recreate;
+    the orders the search may move (none with committed stops) and
+    ``open_routes`` the routes it may change; ``remoteness`` orders the recreate;
     ``travel_t`` is ``travel`` transposed (contiguous, for column reads);
     ``neighbours[o]`` lists orders by how near their deliveries are to
     ``o``'s, ``o`` first.
@@ -67,6 +72,7 @@ class Graph(NamedTuple):
     pickup_nodes: np.ndarray
     penalty: np.ndarray
     movable: np.ndarray
+    open_routes: np.ndarray
     current_vehicle: np.ndarray
     remoteness: np.ndarray
     neighbours: np.ndarray
@@ -151,7 +157,7 @@ def total_cost(g: Graph, s: Solution) -> float:
     return cost
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def iterate(
     g: Graph,
     w: Weights,
@@ -209,7 +215,7 @@ def iterate(
             if costs[0] < costs[1] - 1e-9:
                 costs[1] = costs[0]
                 improvements += 1
-                _copy(s, best)
+                _copy(g, s, best)
         else:
             _restore(g, w, s, backup, backup_length, touched, todo[:n_todo])
     return improvements
@@ -261,12 +267,26 @@ def _restore(
 
 
 @njit(cache=True)
-def _copy(source: Solution, target: Solution) -> None:
-    """Copy routes and locations of orders (not states) from one solution."""
+def _copy(g: Graph, source: Solution, target: Solution) -> None:
+    """Copy the open routes and the movable orders' routes (not states)."""
+    for v in range(source.lengths.shape[0]):
+        if g.open_routes[v]:
+            n = source.lengths[v]
+            target.routes[v, :n] = source.routes[v, :n]
+            target.lengths[v] = n
+    for o in range(source.where.shape[0]):
+        if g.movable[o]:
+            target.where[o] = source.where[o]
+
+
+@njit(cache=True, nogil=True)
+def restart(g: Graph, w: Weights, source: Solution, target: Solution) -> None:
+    """Make ``target`` a copy of ``source``, states and costs recomputed."""
     for v in range(source.lengths.shape[0]):
         n = source.lengths[v]
         target.routes[v, :n] = source.routes[v, :n]
         target.lengths[v] = n
+        refresh(g, w, target, v)
     target.where[:] = source.where
 
 
@@ -289,7 +309,7 @@ def _ruin(
     used = 0
     for v in range(n_vehicles):
         free = s.lengths[v] - 2 - s.n_fixed[v]
-        if free > 0:
+        if free > 0 and g.open_routes[v]:
             stops += free
             used += 1
     if used == 0:
@@ -330,6 +350,8 @@ def _random_late_order(g: Graph, s: Solution) -> int:
     chosen = -1
     seen = 0
     for v in range(s.lengths.shape[0]):
+        if not g.open_routes[v]:
+            continue
         for k in range(s.n_fixed[v] + 1, s.lengths[v] - 1):
             node = s.routes[v, k]
             if not g.is_delivery[node] or s.states[v, 2, k] <= g.deadline[node]:
@@ -441,7 +463,7 @@ def best_insertion(
     paired = g.order_mode[o] == MODE_PAIRED
     if paired and 0 < w.route_candidates < n_vehicles:
         first = w.route_candidates
-        order = np.argsort(_route_distances(g, s, g.loc[g.order_delivery[o]]))
+        order = np.argsort(route_distances(g, s, g.loc[g.order_delivery[o]]))
     # NOTE: the route loop stays inline: calling a function per route with
     # the Graph and Solution tuples costs more than the evaluation itself.
     d = g.order_delivery[o]
@@ -452,8 +474,10 @@ def best_insertion(
         if rank == first and best_v >= 0:
             break
         v = order[rank]
-        if (only >= 0 and only != v) or (
-            w.blink_rate > 0 and np.random.random() < w.blink_rate
+        if (
+            not g.open_routes[v]
+            or (only >= 0 and only != v)
+            or (w.blink_rate > 0 and np.random.random() < w.blink_rate)
         ):
             continue
         n = s.lengths[v]
@@ -490,12 +514,17 @@ def best_insertion(
 
 
 @njit(cache=True)
-def _route_distances(g: Graph, s: Solution, target: int) -> np.ndarray:
-    """Return each route's shortest travel from one of its stops to ``target``."""
+def route_distances(g: Graph, s: Solution, target: int) -> np.ndarray:
+    """Return each open route's shortest travel from one of its stops to ``target``.
+
+    Routes that are not open are infinitely far.
+    """
     n_vehicles = s.lengths.shape[0]
-    distance = np.empty(n_vehicles)
+    distance = np.full(n_vehicles, np.inf)
     to_target = g.travel_t[target]
     for v in range(n_vehicles):
+        if not g.open_routes[v]:
+            continue
         nearest = np.inf
         for k in range(s.lengths[v] - 1):
             nearest = min(nearest, to_target[s.states[v, 0, k]])

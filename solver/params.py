@@ -98,6 +98,16 @@ class SolverParams(BaseModel):
             "building) that ruin and recreate runs before OR-Tools polishes."
         ),
     )
+    threads: int = Field(
+        default=2,
+        ge=1,
+        description=(
+            "Threads of ruin and recreate on large problems: the routes are "
+            "split into this many parts, near one another, each searched in its "
+            "own thread and split anew every few hundredths of a second. Small "
+            "problems (under solver.lns.PART_MIN_ORDERS orders a part) use one."
+        ),
+    )
     seed: int = Field(default=0, ge=0, description="Seed of the ruin-and-recreate.")
     log_search: bool = False
 

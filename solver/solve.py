@@ -8,7 +8,7 @@ import numpy as np
 from solver.construct import STATE_ROWS, RouteState, insert_orders, new_routes
 from solver.diagnose import explain
 from solver.kernels import route_state
-from solver.lns import ruin_and_recreate
+from solver.lns import PART_MIN_ORDERS, ruin_and_recreate
 from solver.nodes import NodeKind, Nodes, OrderKind, build_nodes
 from solver.ortools_backend import improve
 from solver.params import SolverParams
@@ -143,17 +143,24 @@ def warm_up() -> None:
     """Load the compiled construction and search once, so real solves are fast.
 
     The first solve in a process otherwise pays for loading (or, on a fresh
-    checkout, compiling) the numba kernels: seconds, not milliseconds.
+    checkout, compiling) the numba kernels: seconds, not milliseconds. The
+    orders are enough for the search to split into parts, so the threaded
+    search is loaded too.
     """
+    n_orders = 2 * PART_MIN_ORDERS
     problem = Problem(
-        couriers=(Courier("warm-up", start=0, start_s=0, shift_end_s=100, capacity=2),),
+        couriers=tuple(
+            Courier(f"warm-up-{k}", start=0, start_s=0, shift_end_s=10**6,
+                    capacity=n_orders)
+            for k in range(2)
+        ),
         orders=(
-            Order("a", delivery=1, deadline_s=50, pickups=(Pickup(0),)),
-            Order("b", delivery=1, deadline_s=50),
+            Order("picked", delivery=1, deadline_s=50, pickups=(Pickup(0),)),
+            *(Order(f"loaded-{k}", delivery=1, deadline_s=50) for k in range(n_orders)),
         ),
         time_s=np.array([[0, 1], [1, 0]], dtype=np.int64),
-    )
-    solve(problem, SolverParams(solution_limit=1))
+    )  # fmt: skip
+    solve(problem, SolverParams(solution_limit=1, threads=2))
 
 
 def _current_vehicles(problem: Problem) -> np.ndarray:
