@@ -34,10 +34,11 @@ from solver.kernels import (
     _best_pair,
     _best_single,
     route_state,
-    running_max,
 )
 
 NO_INSERTION = np.inf
+NO_SECOND_ROUTE_REGRET = 1e18
+"""The regret of an order that fits one route only: it goes in first."""
 
 
 class Graph(NamedTuple):
@@ -460,15 +461,10 @@ def best_insertion(
     n_vehicles = s.lengths.shape[0]
     order = np.arange(n_vehicles)
     first = n_vehicles
-    paired = g.order_mode[o] == MODE_PAIRED
-    if paired and 0 < w.route_candidates < n_vehicles:
+    if g.order_mode[o] == MODE_PAIRED and 0 < w.route_candidates < n_vehicles:
         first = w.route_candidates
         order = np.argsort(route_distances(g, s, g.loc[g.order_delivery[o]]))
-    # NOTE: the route loop stays inline: calling a function per route with
-    # the Graph and Solution tuples costs more than the evaluation itself.
-    d = g.order_delivery[o]
-    only = g.only_vehicle[d]
-    current = g.current_vehicle[o]
+    only = g.only_vehicle[g.order_delivery[o]]
     best, best_v, best_i, best_j, best_p = NO_INSERTION, -1, -1, -1, -1
     for rank in range(n_vehicles):
         if rank == first and best_v >= 0:
@@ -480,37 +476,64 @@ def best_insertion(
             or (w.blink_rate > 0 and np.random.random() < w.blink_rate)
         ):
             continue
-        n = s.lengths[v]
-        extra = 0.0
-        if current >= 0 and current != v:
-            extra += w.reassign_penalty
-        if n == 2:
-            extra += w.courier_cost
-        if extra >= best:
-            continue
-        state = s.states[v]
-        if not paired:
-            cost, i, j = _best_single(
-                g.travel, g.loc, g.service, g.earliest, latest_new, g.deadline,
-                g.size, d, g.order_mode[o] == MODE_START_LOADED, state[0, :n],
-                state[2, :n], state[3, :n], state[4, :n], running_max(state[7, :n]),
-                s.n_fixed[v], s.capacity[v], w.lateness_cost, w.push_cost,
-            )  # fmt: skip
-            if cost + extra < best:
-                best, best_v, best_i, best_j, best_p = cost + extra, v, i, j, -1
-            continue
-        for a in range(g.pickup_ptr[o], g.pickup_ptr[o + 1]):
-            p = g.pickup_nodes[a]
-            cost, i, j = _best_pair(
-                g.travel, g.loc, g.service, g.earliest, latest_new, g.deadline,
-                g.size, p, d, state[0, :n], state[2, :n], state[3, :n],
-                state[4, :n], state[5, :n], state[6, :n], state[7, :n],
-                s.n_fixed[v], s.capacity[v], w.lateness_cost, w.push_cost,
-                best - extra,
-            )  # fmt: skip
-            if i >= 0 and cost + extra < best:
-                best, best_v, best_i, best_j, best_p = cost + extra, v, i, j, p
+        cost, i, j, p = route_insertion(g, w, s, o, v, latest_new, best)
+        if cost < best:
+            best, best_v, best_i, best_j, best_p = cost, v, i, j, p
     return best, best_v, best_i, best_j, best_p
+
+
+# NOTE: inlined into its callers: a call per route, passing the Graph and
+# Solution tuples, costs more than the evaluation itself.
+@njit(cache=True, inline="always")
+def route_insertion(
+    g: Graph,
+    w: Weights,
+    s: Solution,
+    o: int,
+    v: int,
+    latest_new: np.ndarray,
+    bound: float,
+) -> tuple[float, int, int, int]:
+    """Return (cost, pickup position, delivery position, pickup node) in route ``v``.
+
+    The cheapest feasible insertion of order ``o``, reassignment and courier
+    cost included; infinite cost (and -1s) when none costs less than ``bound``.
+    The caller checks that the route may serve the order at all.
+    """
+    n = s.lengths[v]
+    d = g.order_delivery[o]
+    current = g.current_vehicle[o]
+    extra = 0.0
+    if current >= 0 and current != v:
+        extra += w.reassign_penalty
+    if n == 2:
+        extra += w.courier_cost
+    if extra >= bound:
+        return NO_INSERTION, -1, -1, -1
+    state = s.states[v]
+    mode = g.order_mode[o]
+    if mode != MODE_PAIRED:
+        cost, i, j = _best_single(
+            g.travel, g.loc, g.service, g.earliest, latest_new, g.deadline,
+            g.size, d, mode == MODE_START_LOADED, state, n, s.n_fixed[v],
+            s.capacity[v], w.lateness_cost, w.push_cost,
+        )  # fmt: skip
+        if cost + extra < bound:
+            return cost + extra, i, j, -1
+        return NO_INSERTION, -1, -1, -1
+    best, best_i, best_j, best_p = bound, -1, -1, -1
+    for a in range(g.pickup_ptr[o], g.pickup_ptr[o + 1]):
+        p = g.pickup_nodes[a]
+        cost, i, j = _best_pair(
+            g.travel, g.loc, g.service, g.earliest, latest_new, g.deadline,
+            g.size, p, d, state, n, s.n_fixed[v], s.capacity[v],
+            w.lateness_cost, w.push_cost, best - extra,
+        )  # fmt: skip
+        if i >= 0 and cost + extra < best:
+            best, best_i, best_j, best_p = cost + extra, i, j, p
+    if best_i < 0:
+        return NO_INSERTION, -1, -1, -1
+    return best, best_i, best_j, best_p
 
 
 @njit(cache=True)
@@ -560,3 +583,166 @@ def insert(
         s.lengths[v] = kept
     s.where[o] = v
     refresh(g, w, s, v)
+
+
+@njit(cache=True, nogil=True)
+def insert_by_table(
+    g: Graph,
+    w: Weights,
+    s: Solution,
+    todo: np.ndarray,
+    latest_new: np.ndarray,
+    regret: bool,
+    candidates: int,
+) -> np.ndarray:
+    """Insert orders by an insertion table; return which of ``todo`` went in.
+
+    The table holds every open order's cheapest insertion into every route.
+    The cheapest goes in first, or with ``regret`` the order with the largest
+    regret (second-best route minus best; an order that fits one route only
+    first of all). Then only the changed route is evaluated again, for the
+    ``candidates`` open orders whose deliveries lie nearest it; the others
+    count as not fitting it until it changes again, and when no open order
+    fits anywhere every route is evaluated once more for them.
+    """
+    n_todo = todo.shape[0]
+    n_vehicles = s.lengths.shape[0]
+    cost = np.full((n_todo, n_vehicles), NO_INSERTION)
+    place = np.full((n_todo, n_vehicles, 3), -1, dtype=np.int64)
+    best = np.full(n_todo, NO_INSERTION)
+    second = np.full(n_todo, NO_INSERTION)
+    is_open = np.ones(n_todo, dtype=np.bool_)
+    drop_loc = g.loc[g.order_delivery[todo]]
+    for k in range(n_todo):
+        for v in range(n_vehicles):
+            _table_entry(g, w, s, todo, latest_new, cost, place, k, v)
+        _rank_routes(cost, best, second, k)
+
+    exhaustive = True
+    while True:
+        k = _next_order(best, second, is_open, regret)
+        if k < 0:
+            if exhaustive:
+                break
+            for k in range(n_todo):
+                if is_open[k]:
+                    for v in range(n_vehicles):
+                        _table_entry(g, w, s, todo, latest_new, cost, place, k, v)
+                    _rank_routes(cost, best, second, k)
+            exhaustive = True
+            continue
+        v = np.argmin(cost[k])
+        i, j, p = place[k, v, 0], place[k, v, 1], place[k, v, 2]
+        insert(g, w, s, todo[k], v, i, j, p)
+        is_open[k] = False
+        best[k] = second[k] = NO_INSERTION
+        exhaustive = False
+        near = _nearest_open(g, s, drop_loc, is_open, v, candidates)
+        for k in range(n_todo):
+            if not is_open[k]:
+                continue
+            before = cost[k, v]
+            if near[k]:
+                _table_entry(g, w, s, todo, latest_new, cost, place, k, v)
+            else:
+                cost[k, v] = NO_INSERTION
+            if cost[k, v] != before:
+                _rank_routes(cost, best, second, k)
+    return ~is_open
+
+
+@njit(cache=True, inline="always")
+def _table_entry(
+    g: Graph,
+    w: Weights,
+    s: Solution,
+    todo: np.ndarray,
+    latest_new: np.ndarray,
+    cost: np.ndarray,
+    place: np.ndarray,
+    k: int,
+    v: int,
+) -> None:
+    """Evaluate the ``k``-th open order into route ``v``; store cost and place."""
+    o = todo[k]
+    only = g.only_vehicle[g.order_delivery[o]]
+    if only >= 0 and only != v:
+        cost[k, v] = NO_INSERTION
+        return
+    found, i, j, p = route_insertion(g, w, s, o, v, latest_new, g.penalty[o])
+    cost[k, v] = found
+    place[k, v, 0], place[k, v, 1], place[k, v, 2] = i, j, p
+
+
+@njit(cache=True)
+def _rank_routes(
+    cost: np.ndarray, best: np.ndarray, second: np.ndarray, k: int
+) -> None:
+    """Recompute an order's best and second-best insertion cost over routes."""
+    first = other = NO_INSERTION
+    for v in range(cost.shape[1]):
+        c = cost[k, v]
+        if c < first:
+            first, other = c, first
+        elif c < other:
+            other = c
+    best[k], second[k] = first, other
+
+
+@njit(cache=True)
+def _next_order(
+    best: np.ndarray, second: np.ndarray, is_open: np.ndarray, regret: bool
+) -> int:
+    """Return the open order to insert next; -1 when none fits any route."""
+    chosen = -1
+    chosen_best = chosen_regret = 0.0
+    for k in range(best.shape[0]):
+        if not is_open[k] or best[k] == NO_INSERTION:
+            continue
+        if not regret:
+            if chosen < 0 or best[k] < chosen_best:
+                chosen, chosen_best = k, best[k]
+            continue
+        gap = NO_SECOND_ROUTE_REGRET
+        if second[k] != NO_INSERTION:
+            gap = second[k] - best[k]
+        if (
+            chosen < 0
+            or gap > chosen_regret
+            or (gap == chosen_regret and best[k] < chosen_best)
+        ):
+            chosen, chosen_best, chosen_regret = k, best[k], gap
+    return chosen
+
+
+@njit(cache=True)
+def _nearest_open(
+    g: Graph,
+    s: Solution,
+    drop_loc: np.ndarray,
+    is_open: np.ndarray,
+    v: int,
+    candidates: int,
+) -> np.ndarray:
+    """Mark the ``candidates`` open orders least out of route ``v``'s way.
+
+    The detour of a delivery at ``drop_loc[k]`` ignores time; ties at the
+    threshold are all kept. The loops run position-major over rows of the
+    matrix and of its transpose, so it is read along rows (cache-friendly).
+    """
+    n_open = 0
+    for k in range(is_open.shape[0]):
+        n_open += is_open[k]
+    if n_open <= candidates:
+        return is_open.copy()
+    detour = np.full(is_open.shape[0], np.inf)
+    route_loc = s.states[v, 0]
+    for position in range(s.n_fixed[v], s.lengths[v] - 1):
+        a, b = route_loc[position], route_loc[position + 1]
+        row_from, row_to, base = g.travel[a], g.travel_t[b], g.travel[a, b]
+        for k in range(is_open.shape[0]):
+            if is_open[k]:
+                ld = drop_loc[k]
+                detour[k] = min(detour[k], row_from[ld] + row_to[ld] - base)
+    threshold = np.partition(detour, candidates - 1)[candidates - 1]
+    return is_open & (detour <= threshold)

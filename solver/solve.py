@@ -5,10 +5,11 @@ import time
 
 import numpy as np
 
+from solver import packed
 from solver.construct import STATE_ROWS, RouteState, insert_orders, new_routes
 from solver.diagnose import explain
 from solver.kernels import route_state
-from solver.lns import PART_MIN_ORDERS, ruin_and_recreate
+from solver.lns import PART_MIN_ORDERS, ruin_and_recreate, search_weights
 from solver.nodes import NodeKind, Nodes, OrderKind, build_nodes
 from solver.ortools_backend import improve
 from solver.params import SolverParams
@@ -69,16 +70,10 @@ def solve(
     routes = new_routes(nodes, capacities)
     if warm_start is not None:
         _seed_from_plan(problem, nodes, routes, warm_start)
-    routed = {
-        int(nodes.order[n])
-        for r in routes
-        for n in r.inner
-        if nodes.kind[n] == NodeKind.DELIVERY
-    }
-    todo = np.array(
-        [o for o in range(len(problem.orders)) if o not in routed], dtype=np.int64
-    )
-    insert_orders(nodes, routes, todo, params, current)
+    graph = packed.graph(nodes, params, current)
+    weights = search_weights(params)
+    solution = packed.pack(nodes, graph, weights, routes)
+    insert_orders(graph, weights, solution, np.flatnonzero(solution.where < 0), params)
     stats: dict[str, float] = {"construction_s": time.perf_counter() - started}
 
     build_s = MODEL_BUILD_S_PER_ENTRY * nodes.n_nodes**2
@@ -94,12 +89,13 @@ def solve(
     if params.improve:
         stats.update(
             ruin_and_recreate(
-                nodes, routes, params, current,
+                graph, weights, solution, params,
                 _lns_deadline(params, len(problem.orders), build_s, use_ortools,
                               deadline),
                 np.random.default_rng(params.seed), _lns_iterations(params),
             )
         )  # fmt: skip
+    packed.unpack(nodes, solution, routes)
     inner = [r.inner for r in routes]
     if params.improve and use_ortools:
         inner, search_stats = improve(problem, nodes, params, inner, current, deadline)
