@@ -88,7 +88,8 @@ def _best_single(
     size: np.ndarray,
     d: int,
     loaded_at_start: bool,
-    state: np.ndarray,
+    states: np.ndarray,
+    v: int,
     n: int,
     n_fixed: int,
     capacity: int,
@@ -97,8 +98,8 @@ def _best_single(
 ) -> tuple[float, int, int]:
     """Return the best (cost, k, k) for a delivery alone after route node ``k``.
 
-    ``state`` holds what :func:`route_state` filled for the route's ``n``
-    nodes. Infinite cost when it fits nowhere.
+    ``states[v]`` holds what :func:`route_state` filled for the route's
+    ``n`` nodes. Infinite cost when it fits nowhere.
     """
     ld = loc[d]
     best, best_k = INFINITE_COST, -1
@@ -106,20 +107,20 @@ def _best_single(
     # board is in the route's load until it is delivered, so the route must
     # hold it that far.
     added = size[d] if loaded_at_start else 0
-    highest = state[7, 0]
+    highest = states[v, 7, 0]
     for k in range(n_fixed):
-        highest = max(highest, state[7, k])
+        highest = max(highest, states[v, 7, k])
     for k in range(n_fixed, n - 1):
-        highest = max(highest, state[7, k])
+        highest = max(highest, states[v, 7, k])
         if highest + added > capacity:
             break
-        a, b = state[0, k], state[0, k + 1]
-        start_d = max(state[3, k] + travel[a, ld], earliest[d])
+        a, b = states[v, 0, k], states[v, 0, k + 1]
+        start_d = max(states[v, 3, k] + travel[a, ld], earliest[d])
         if start_d > latest_new[d]:
             continue
         arrive_b = start_d + service[d] + travel[ld, b]
-        push = max(arrive_b - state[2, k + 1], 0)
-        if push > state[4, k + 1]:
+        push = max(arrive_b - states[v, 2, k + 1], 0)
+        if push > states[v, 4, k + 1]:
             continue
         cost = float(travel[a, ld] + travel[ld, b] - travel[a, b])
         cost += push_cost * push
@@ -141,7 +142,8 @@ def _best_pair(
     size: np.ndarray,
     p: int,
     d: int,
-    state: np.ndarray,
+    states: np.ndarray,
+    v: int,
     n: int,
     n_fixed: int,
     capacity: int,
@@ -151,7 +153,8 @@ def _best_pair(
 ) -> tuple[float, int, int]:
     """Return the best (cost, i, j) for one pickup node, or inf if none beats bound.
 
-    ``state`` holds what :func:`route_state` filled for the route's ``n`` nodes.
+    ``states[v]`` holds what :func:`route_state` filled for the route's ``n``
+    nodes.
 
     # NOTE: positions whose pickup detour alone reaches the bound are skipped,
     # which assumes the delivery detour is not negative (triangle inequality).
@@ -159,10 +162,10 @@ def _best_pair(
     lp, ld = loc[p], loc[d]
     best, best_i, best_j = bound, -1, -1
     for i in range(n_fixed, n - 1):
-        if state[7, i] + size[p] > capacity:
+        if states[v, 7, i] + size[p] > capacity:
             continue
-        a, b = state[0, i], state[0, i + 1]
-        start_p = max(state[3, i] + travel[a, lp], earliest[p])
+        a, b = states[v, 0, i], states[v, 0, i + 1]
+        start_p = max(states[v, 3, i] + travel[a, lp], earliest[p])
         if start_p > latest_new[p]:
             continue
         depart_p = start_p + service[p]
@@ -171,8 +174,8 @@ def _best_pair(
         start_d = max(depart_p + travel[lp, ld], earliest[d])
         if start_d <= latest_new[d]:
             arrive_b = start_d + service[d] + travel[ld, b]
-            push = max(arrive_b - state[2, i + 1], 0)
-            if push <= state[4, i + 1]:
+            push = max(arrive_b - states[v, 2, i + 1], 0)
+            if push <= states[v, 4, i + 1]:
                 cost = float(travel[a, lp] + travel[lp, ld] + travel[ld, b])
                 cost -= travel[a, b]
                 cost += push_cost * push
@@ -181,21 +184,21 @@ def _best_pair(
                 if cost < best:
                     best, best_i, best_j = cost, i, i
 
-        delay = max(depart_p + travel[lp, b] - state[2, i + 1], 0)
-        if delay > state[4, i + 1] or detour_p >= best:
+        delay = max(depart_p + travel[lp, b] - states[v, 2, i + 1], 0)
+        if delay > states[v, 4, i + 1] or detour_p >= best:
             continue
         for j in range(i + 1, n - 1):
             if j > i + 1:
-                delay = max(delay - state[5, j], 0)
-            if delay > state[6, j] or state[7, j] + size[p] > capacity:
+                delay = max(delay - states[v, 5, j], 0)
+            if delay > states[v, 6, j] or states[v, 7, j] + size[p] > capacity:
                 break
-            c, e = state[0, j], state[0, j + 1]
-            start_d = max(state[3, j] + delay + travel[c, ld], earliest[d])
+            c, e = states[v, 0, j], states[v, 0, j + 1]
+            start_d = max(states[v, 3, j] + delay + travel[c, ld], earliest[d])
             if start_d > latest_new[d]:
                 continue
             arrive_e = start_d + service[d] + travel[ld, e]
-            push = max(arrive_e - state[2, j + 1], 0)
-            if push > state[4, j + 1]:
+            push = max(arrive_e - states[v, 2, j + 1], 0)
+            if push > states[v, 4, j + 1]:
                 continue
             cost = float(detour_p + travel[c, ld] + travel[ld, e] - travel[c, e])
             cost += push_cost * push

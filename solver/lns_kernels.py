@@ -510,12 +510,11 @@ def route_insertion(
         extra += w.courier_cost
     if extra >= bound:
         return NO_INSERTION, -1, -1, -1
-    state = s.states[v]
     mode = g.order_mode[o]
     if mode != MODE_PAIRED:
         cost, i, j = _best_single(
             g.travel, g.loc, g.service, g.earliest, latest_new, g.deadline,
-            g.size, d, mode == MODE_START_LOADED, state, n, s.n_fixed[v],
+            g.size, d, mode == MODE_START_LOADED, s.states, v, n, s.n_fixed[v],
             s.capacity[v], w.lateness_cost, w.push_cost,
         )  # fmt: skip
         if cost + extra < bound:
@@ -526,7 +525,7 @@ def route_insertion(
         p = g.pickup_nodes[a]
         cost, i, j = _best_pair(
             g.travel, g.loc, g.service, g.earliest, latest_new, g.deadline,
-            g.size, p, d, state, n, s.n_fixed[v], s.capacity[v],
+            g.size, p, d, s.states, v, n, s.n_fixed[v], s.capacity[v],
             w.lateness_cost, w.push_cost, best - extra,
         )  # fmt: skip
         if i >= 0 and cost + extra < best:
