@@ -129,16 +129,18 @@ def refresh(g: Graph, w: Weights, s: Solution, v: int) -> None:
 def route_cost(g: Graph, w: Weights, s: Solution, v: int) -> float:
     """Return travel, lateness, reassignment and courier cost of route ``v``."""
     n = s.lengths[v]
-    state = s.states[v]
+    state, route = s.states[v], s.routes[v]
+    travel, is_delivery, deadline = g.travel, g.is_delivery, g.deadline
+    current_vehicle, order = g.current_vehicle, g.order
     cost = 0.0
     for k in range(1, n):
-        cost += g.travel[state[0, k - 1], state[0, k]]
-        node = s.routes[v, k]
-        if g.is_delivery[node]:
-            late = state[2, k] - g.deadline[node]
+        cost += travel[state[0, k - 1], state[0, k]]
+        node = route[k]
+        if is_delivery[node]:
+            late = state[2, k] - deadline[node]
             if late > 0:
                 cost += late * w.lateness_cost
-            current = g.current_vehicle[g.order[node]]
+            current = current_vehicle[order[node]]
             if current >= 0 and current != v:
                 cost += w.reassign_penalty
     if n > 2:
@@ -185,6 +187,7 @@ def iterate(
     listed = np.zeros(n_orders, dtype=np.bool_)
     improvements = 0
     ratio = temperature_to / temperature_from if temperature_from > 0 else 1.0
+    where, movable, penalty, route_cost = s.where, g.movable, g.penalty, s.route_cost
 
     for it in range(n_iterations):
         temperature = temperature_from * ratio ** (it / max(n_iterations, 1))
@@ -194,21 +197,21 @@ def iterate(
         )
         delta = 0.0
         for o in range(n_orders):
-            if s.where[o] < 0 and g.movable[o] and not listed[o]:
+            if where[o] < 0 and movable[o] and not listed[o]:
                 todo[n_todo] = o
                 listed[o] = True
                 n_todo += 1
-                delta -= g.penalty[o]
+                delta -= penalty[o]
         _recreate(g, w, s, backup, backup_length, backup_cost, touched, todo[:n_todo])
 
         for v in range(n_vehicles):
             if touched[v]:
-                delta += s.route_cost[v] - backup_cost[v]
+                delta += route_cost[v] - backup_cost[v]
         for k in range(n_todo):
             o = todo[k]
             listed[o] = False
-            if s.where[o] < 0:
-                delta += g.penalty[o]
+            if where[o] < 0:
+                delta += penalty[o]
 
         threshold = -temperature * np.log(1.0 - np.random.random())
         if delta < threshold:
@@ -252,32 +255,35 @@ def _restore(
     todo: np.ndarray,
 ) -> None:
     """Undo this iteration: touched routes back, their orders located again."""
+    where, routes, is_delivery, order_of = s.where, s.routes, g.is_delivery, g.order
     for k in range(todo.shape[0]):
-        s.where[todo[k]] = -1
+        where[todo[k]] = -1
     for v in range(touched.shape[0]):
         if not touched[v]:
             continue
         n = backup_length[v]
-        s.routes[v, :n] = backup[v, :n]
+        routes[v, :n] = backup[v, :n]
         s.lengths[v] = n
         refresh(g, w, s, v)
         for k in range(1, n - 1):
-            node = s.routes[v, k]
-            if g.is_delivery[node]:
-                s.where[g.order[node]] = v
+            node = routes[v, k]
+            if is_delivery[node]:
+                where[order_of[node]] = v
 
 
 @njit(cache=True)
 def _copy(g: Graph, source: Solution, target: Solution) -> None:
     """Copy the open routes and the movable orders' routes (not states)."""
+    open_routes, movable = g.open_routes, g.movable
     for v in range(source.lengths.shape[0]):
-        if g.open_routes[v]:
+        if open_routes[v]:
             n = source.lengths[v]
             target.routes[v, :n] = source.routes[v, :n]
             target.lengths[v] = n
-    for o in range(source.where.shape[0]):
-        if g.movable[o]:
-            target.where[o] = source.where[o]
+    source_where, target_where = source.where, target.where
+    for o in range(source_where.shape[0]):
+        if movable[o]:
+            target_where[o] = source_where[o]
 
 
 @njit(cache=True, nogil=True)
@@ -306,11 +312,13 @@ def _ruin(
     """Remove strings near a random routed order; return how many orders went."""
     n_vehicles = s.lengths.shape[0]
     n_orders = s.where.shape[0]
+    lengths, n_fixed, open_routes = s.lengths, s.n_fixed, g.open_routes
+    where, movable, neighbours = s.where, g.movable, g.neighbours
     stops = 0
     used = 0
     for v in range(n_vehicles):
-        free = s.lengths[v] - 2 - s.n_fixed[v]
-        if free > 0 and g.open_routes[v]:
+        free = lengths[v] - 2 - n_fixed[v]
+        if free > 0 and open_routes[v]:
             stops += free
             used += 1
     if used == 0:
@@ -322,7 +330,7 @@ def _ruin(
         if first >= 0:
             break
         o = np.random.randint(n_orders)
-        if s.where[o] >= 0 and g.movable[o]:
+        if where[o] >= 0 and movable[o]:
             first = o
     if first < 0:
         return 0
@@ -332,12 +340,12 @@ def _ruin(
     n_strings = int(np.random.random() * strings_max) + 1
     n_todo = 0
     ruined = 0
-    for k in range(g.neighbours.shape[1]):
+    for k in range(neighbours.shape[1]):
         if ruined >= n_strings:
             break
-        o = g.neighbours[first, k]
-        v = s.where[o]
-        if v < 0 or touched[v] or not g.movable[o]:
+        o = neighbours[first, k]
+        v = where[o]
+        if v < 0 or touched[v] or not movable[o]:
             continue
         _touch(s, backup, backup_length, backup_cost, touched, v)
         n_todo = _remove_string(g, w, s, v, o, string_max, todo, listed, n_todo)
@@ -350,15 +358,22 @@ def _random_late_order(g: Graph, s: Solution) -> int:
     """Return a movable order delivered late, drawn uniformly; -1 if none."""
     chosen = -1
     seen = 0
-    for v in range(s.lengths.shape[0]):
+    routes, lengths, n_fixed, states = s.routes, s.lengths, s.n_fixed, s.states
+    is_delivery, deadline, order_of, movable = (
+        g.is_delivery,
+        g.deadline,
+        g.order,
+        g.movable,
+    )
+    for v in range(lengths.shape[0]):
         if not g.open_routes[v]:
             continue
-        for k in range(s.n_fixed[v] + 1, s.lengths[v] - 1):
-            node = s.routes[v, k]
-            if not g.is_delivery[node] or s.states[v, 2, k] <= g.deadline[node]:
+        for k in range(n_fixed[v] + 1, lengths[v] - 1):
+            node = routes[v, k]
+            if not is_delivery[node] or states[v, 2, k] <= deadline[node]:
                 continue
-            order = g.order[node]
-            if g.movable[order]:
+            order = order_of[node]
+            if movable[order]:
                 seen += 1
                 if np.random.randint(seen) == 0:
                     chosen = order
@@ -379,11 +394,12 @@ def _remove_string(
 ) -> int:
     """Remove a string of stops holding order ``o``'s delivery from route ``v``."""
     n = s.lengths[v]
+    route, order_of, movable = s.routes[v], g.order, g.movable
     low, high = s.n_fixed[v] + 1, n - 2
     position = low
     delivery = g.order_delivery[o]
     for k in range(low, high + 1):
-        if s.routes[v, k] == delivery:
+        if route[k] == delivery:
             position = k
     length_max = min(string_max, high - low + 1)
     length = int(np.random.random() * length_max) + 1
@@ -391,20 +407,21 @@ def _remove_string(
     first_high = min(position, high - length + 1)
     first = first_low + np.random.randint(first_high - first_low + 1)
     for k in range(first, first + length):
-        order = g.order[s.routes[v, k]]
-        if g.movable[order] and not listed[order]:
+        order = order_of[route[k]]
+        if movable[order] and not listed[order]:
             listed[order] = True
             todo[n_todo] = order
             n_todo += 1
 
     kept = 0
+    is_delivery, where = g.is_delivery, s.where
     for k in range(n):
-        node = s.routes[v, k]
-        if k > s.n_fixed[v] and k < n - 1 and listed[g.order[node]]:
-            if g.is_delivery[node]:
-                s.where[g.order[node]] = -1
+        node = route[k]
+        if low <= k < n - 1 and listed[order_of[node]]:
+            if is_delivery[node]:
+                where[order_of[node]] = -1
             continue
-        s.routes[v, kept] = node
+        route[kept] = node
         kept += 1
     s.lengths[v] = kept
     refresh(g, w, s, v)
@@ -464,27 +481,38 @@ def best_insertion(
     if g.order_mode[o] == MODE_PAIRED and 0 < w.route_candidates < n_vehicles:
         first = w.route_candidates
         order = np.argsort(route_distances(g, s, g.loc[g.order_delivery[o]]))
-    only = g.only_vehicle[g.order_delivery[o]]
+    # NOTE: arrays are taken out of the tuples once, outside the route loop:
+    # each use of ``g.<array>`` counts a reference, and the two threads of a
+    # search in parts would contend for those counts.
+    travel, loc, service, earliest = g.travel, g.loc, g.service, g.earliest
+    deadline, size, open_routes = g.deadline, g.size, g.open_routes
+    states, lengths, n_fixed, capacity = s.states, s.lengths, s.n_fixed, s.capacity
+    pickups = g.pickup_nodes[g.pickup_ptr[o] : g.pickup_ptr[o + 1]]
+    d = g.order_delivery[o]
+    only, current, mode = g.only_vehicle[d], g.current_vehicle[o], g.order_mode[o]
     best, best_v, best_i, best_j, best_p = NO_INSERTION, -1, -1, -1, -1
     for rank in range(n_vehicles):
         if rank == first and best_v >= 0:
             break
         v = order[rank]
         if (
-            not g.open_routes[v]
+            not open_routes[v]
             or (only >= 0 and only != v)
             or (w.blink_rate > 0 and np.random.random() < w.blink_rate)
         ):
             continue
-        cost, i, j, p = route_insertion(g, w, s, o, v, latest_new, best)
+        extra = _extra_cost(w, current, v, lengths[v])
+        cost, i, j, p = _insertion(
+            travel, loc, service, earliest, latest_new, deadline, size, pickups,
+            d, mode, states, v, lengths[v], n_fixed[v], capacity[v], extra,
+            w.lateness_cost, w.push_cost, best,
+        )  # fmt: skip
         if cost < best:
             best, best_v, best_i, best_j, best_p = cost, v, i, j, p
     return best, best_v, best_i, best_j, best_p
 
 
-# NOTE: inlined into its callers: a call per route, passing the Graph and
-# Solution tuples, costs more than the evaluation itself.
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def route_insertion(
     g: Graph,
     w: Weights,
@@ -501,32 +529,66 @@ def route_insertion(
     The caller checks that the route may serve the order at all.
     """
     n = s.lengths[v]
-    d = g.order_delivery[o]
-    current = g.current_vehicle[o]
+    return _insertion(
+        g.travel, g.loc, g.service, g.earliest, latest_new, g.deadline, g.size,
+        g.pickup_nodes[g.pickup_ptr[o] : g.pickup_ptr[o + 1]], g.order_delivery[o],
+        g.order_mode[o], s.states, v, n, s.n_fixed[v], s.capacity[v],
+        _extra_cost(w, g.current_vehicle[o], v, n), w.lateness_cost, w.push_cost,
+        bound,
+    )  # fmt: skip
+
+
+@njit(cache=True, inline="always")
+def _extra_cost(w: Weights, current: int, v: int, n: int) -> float:
+    """Return what serving an order on route ``v`` (``n`` nodes) adds besides travel."""
     extra = 0.0
     if current >= 0 and current != v:
         extra += w.reassign_penalty
     if n == 2:
         extra += w.courier_cost
+    return extra
+
+
+@njit(cache=True, inline="always")
+def _insertion(
+    travel: np.ndarray,
+    loc: np.ndarray,
+    service: np.ndarray,
+    earliest: np.ndarray,
+    latest_new: np.ndarray,
+    deadline: np.ndarray,
+    size: np.ndarray,
+    pickups: np.ndarray,
+    d: int,
+    mode: int,
+    states: np.ndarray,
+    v: int,
+    n: int,
+    n_fixed: int,
+    capacity: int,
+    extra: float,
+    lateness_cost: float,
+    push_cost: float,
+    bound: float,
+) -> tuple[float, int, int, int]:
+    """Return :func:`route_insertion`'s answer from arrays taken out of the tuples."""
     if extra >= bound:
         return NO_INSERTION, -1, -1, -1
-    mode = g.order_mode[o]
     if mode != MODE_PAIRED:
         cost, i, j = _best_single(
-            g.travel, g.loc, g.service, g.earliest, latest_new, g.deadline,
-            g.size, d, mode == MODE_START_LOADED, s.states, v, n, s.n_fixed[v],
-            s.capacity[v], w.lateness_cost, w.push_cost,
+            travel, loc, service, earliest, latest_new, deadline, size, d,
+            mode == MODE_START_LOADED, states, v, n, n_fixed, capacity,
+            lateness_cost, push_cost,
         )  # fmt: skip
         if cost + extra < bound:
             return cost + extra, i, j, -1
         return NO_INSERTION, -1, -1, -1
     best, best_i, best_j, best_p = bound, -1, -1, -1
-    for a in range(g.pickup_ptr[o], g.pickup_ptr[o + 1]):
-        p = g.pickup_nodes[a]
+    for p in pickups:
         cost, i, j = _best_pair(
-            g.travel, g.loc, g.service, g.earliest, latest_new, g.deadline,
-            g.size, p, d, s.states, v, n, s.n_fixed[v], s.capacity[v],
-            w.lateness_cost, w.push_cost, best - extra,
+            travel, loc, service, earliest, latest_new, deadline, size, p, d,
+            states, v, n, n_fixed, capacity, lateness_cost, push_cost,
+            best - extra,
         )  # fmt: skip
         if i >= 0 and cost + extra < best:
             best, best_i, best_j, best_p = cost + extra, i, j, p
@@ -544,12 +606,13 @@ def route_distances(g: Graph, s: Solution, target: int) -> np.ndarray:
     n_vehicles = s.lengths.shape[0]
     distance = np.full(n_vehicles, np.inf)
     to_target = g.travel_t[target]
+    open_routes, lengths, states = g.open_routes, s.lengths, s.states
     for v in range(n_vehicles):
-        if not g.open_routes[v]:
+        if not open_routes[v]:
             continue
         nearest = np.inf
-        for k in range(s.lengths[v] - 1):
-            nearest = min(nearest, to_target[s.states[v, 0, k]])
+        for k in range(lengths[v] - 1):
+            nearest = min(nearest, to_target[states[v, 0, k]])
         distance[v] = nearest
     return distance
 
