@@ -30,8 +30,9 @@ _DEFAULT_PARAMS = SolverParams()
 
 MODEL_BUILD_S_PER_ENTRY = 1e-6
 """Measured cost of building the OR-Tools model, per node-matrix entry."""
-PLAN_BUILD_S_PER_ORDER = 1e-4
-"""Time kept back from the search to write the plan, per order."""
+PLAN_BUILD_S_PER_ORDER = 3e-5
+"""Time kept back from the search to write the plan, per order: measured about
+6 ms for 1 000 orders, kept back five times over."""
 
 
 def solve(
