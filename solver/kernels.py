@@ -29,7 +29,7 @@ MODE_PAIRED = 2
 """A pickup (one of the alternatives) and then the delivery."""
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def route_state(
     route: np.ndarray,
     travel: np.ndarray,
@@ -77,7 +77,7 @@ def route_state(
         out[4, k] = min(out[6, k], out[5, k + 1] + out[4, k + 1])
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _best_single(
     travel: np.ndarray,
     loc: np.ndarray,
@@ -131,7 +131,7 @@ def _best_single(
     return best, best_k, best_k
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _best_pair(
     travel: np.ndarray,
     loc: np.ndarray,

@@ -18,6 +18,12 @@ A search changes only the routes in ``Graph.open_routes`` and the orders in
 ``Graph.movable``, and reads no other route: searches over disjoint parts of
 one solution run side by side in threads (see :mod:`solver.lns`).
 
+# NOTE: the kernels called for every route or insertion (here and in
+# :mod:`solver.kernels`) are compiled with numba's private ``_nrt=False``:
+# they allocate nothing, and otherwise every array they take is counted in
+# and out atomically, which cost 20 % of the search's time on 1 000 orders.
+# A kernel that must allocate keeps the default.
+
 # NOTE: numba's on-disk cache of this module is keyed on this file alone; it
 # does not notice edits to the kernels it calls in :mod:`solver.kernels`.
 # After changing those, delete ``solver/__pycache__/lns_kernels*.nb*``.
@@ -113,7 +119,7 @@ def seed(value: int) -> None:
     np.random.seed(value)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def refresh(g: Graph, w: Weights, s: Solution, v: int) -> None:
     """Recompute the state and the cost of route ``v`` after a change."""
     n = s.lengths[v]
@@ -125,7 +131,7 @@ def refresh(g: Graph, w: Weights, s: Solution, v: int) -> None:
     s.route_cost[v] = route_cost(g, w, s, v)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def route_cost(g: Graph, w: Weights, s: Solution, v: int) -> float:
     """Return travel, lateness, reassignment and courier cost of route ``v``."""
     n = s.lengths[v]
@@ -225,7 +231,7 @@ def iterate(
     return improvements
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _touch(
     s: Solution,
     backup: np.ndarray,
@@ -239,7 +245,9 @@ def _touch(
         return
     touched[v] = True
     n = s.lengths[v]
-    backup[v, :n] = s.routes[v, :n]
+    route = s.routes[v]
+    for k in range(n):
+        backup[v, k] = route[k]
     backup_length[v] = n
     backup_cost[v] = s.route_cost[v]
 
@@ -452,20 +460,28 @@ def _recreate(
             key = g.remoteness[todo].copy()
         todo[:] = todo[np.argsort(key, kind="mergesort")]
 
+    order = np.empty(s.lengths.shape[0], dtype=np.int64)
+    distance = np.empty(s.lengths.shape[0])
     for k in range(todo.shape[0]):
         o = todo[k]
-        cost, v, i, j, p = best_insertion(g, w, s, o, g.latest_on_time)
+        cost, v, i, j, p = best_insertion(g, w, s, o, g.latest_on_time, order, distance)
         if v < 0 and w.allow_late:
-            cost, v, i, j, p = best_insertion(g, w, s, o, g.latest)
+            cost, v, i, j, p = best_insertion(g, w, s, o, g.latest, order, distance)
         if v < 0 or cost >= g.penalty[o]:
             continue
         _touch(s, backup, backup_length, backup_cost, touched, v)
         insert(g, w, s, o, v, i, j, p)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def best_insertion(
-    g: Graph, w: Weights, s: Solution, o: int, latest_new: np.ndarray
+    g: Graph,
+    w: Weights,
+    s: Solution,
+    o: int,
+    latest_new: np.ndarray,
+    order: np.ndarray,
+    distance: np.ndarray,
 ) -> tuple[float, int, int, int, int]:
     """Return (cost, route, pickup position, delivery position, pickup node).
 
@@ -473,17 +489,17 @@ def best_insertion(
     (whose evaluation is quadratic in the route's length) only the
     ``w.route_candidates`` routes passing nearest its delivery are evaluated,
     and the others only if none of them takes it. With ``w.blink_rate`` each
-    route is skipped at random.
+    route is skipped at random. ``order`` and ``distance`` are scratch
+    arrays with one entry per route.
     """
     n_vehicles = s.lengths.shape[0]
-    order = np.arange(n_vehicles)
+    for v in range(n_vehicles):
+        order[v] = v
     first = n_vehicles
     if g.order_mode[o] == MODE_PAIRED and 0 < w.route_candidates < n_vehicles:
         first = w.route_candidates
-        order = np.argsort(route_distances(g, s, g.loc[g.order_delivery[o]]))
-    # NOTE: arrays are taken out of the tuples once, outside the route loop:
-    # each use of ``g.<array>`` counts a reference, and the two threads of a
-    # search in parts would contend for those counts.
+        route_distances(g, s, g.loc[g.order_delivery[o]], distance)
+        _nearest_first(distance, order, first)
     travel, loc, service, earliest = g.travel, g.loc, g.service, g.earliest
     deadline, size, open_routes = g.deadline, g.size, g.open_routes
     states, lengths, n_fixed, capacity = s.states, s.lengths, s.n_fixed, s.capacity
@@ -512,7 +528,30 @@ def best_insertion(
     return best, best_v, best_i, best_j, best_p
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
+def _nearest_first(distance: np.ndarray, order: np.ndarray, k: int) -> None:
+    """Reorder ``order`` so its first ``k`` entries are the nearest, nearest first.
+
+    One pass with insertion into the sorted head: linear for a small ``k``,
+    where a full argsort would sort every route.
+    """
+    for r in range(order.shape[0]):
+        v = order[r]
+        d = distance[v]
+        if r < k:
+            position = r
+        elif d < distance[order[k - 1]]:
+            order[r] = order[k - 1]
+            position = k - 1
+        else:
+            continue
+        while position > 0 and distance[order[position - 1]] > d:
+            order[position] = order[position - 1]
+            position -= 1
+        order[position] = v
+
+
+@njit(cache=True, _nrt=False)
 def route_insertion(
     g: Graph,
     w: Weights,
@@ -549,7 +588,7 @@ def _extra_cost(w: Weights, current: int, v: int, n: int) -> float:
     return extra
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False)
 def _insertion(
     travel: np.ndarray,
     loc: np.ndarray,
@@ -597,18 +636,20 @@ def _insertion(
     return best, best_i, best_j, best_p
 
 
-@njit(cache=True)
-def route_distances(g: Graph, s: Solution, target: int) -> np.ndarray:
-    """Return each open route's shortest travel from one of its stops to ``target``.
+@njit(cache=True, _nrt=False)
+def route_distances(
+    g: Graph, s: Solution, target: int, distance: np.ndarray
+) -> np.ndarray:
+    """Fill and return each open route's shortest travel from a stop to ``target``.
 
     Routes that are not open are infinitely far.
     """
     n_vehicles = s.lengths.shape[0]
-    distance = np.full(n_vehicles, np.inf)
     to_target = g.travel_t[target]
     open_routes, lengths, states = g.open_routes, s.lengths, s.states
     for v in range(n_vehicles):
         if not open_routes[v]:
+            distance[v] = np.inf
             continue
         nearest = np.inf
         for k in range(lengths[v] - 1):
@@ -617,7 +658,7 @@ def route_distances(g: Graph, s: Solution, target: int) -> np.ndarray:
     return distance
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def insert(
     g: Graph, w: Weights, s: Solution, o: int, v: int, i: int, j: int, p: int
 ) -> None:
@@ -626,23 +667,19 @@ def insert(
     d = g.order_delivery[o]
     route = s.routes[v]
     if p < 0:
-        route[j + 2 : n + 1] = route[j + 1 : n].copy()
+        for k in range(n, j + 1, -1):
+            route[k] = route[k - 1]
         route[j + 1] = d
         s.lengths[v] = n + 1
     else:
-        # Pickup after node i, delivery after node j (j >= i), in one shift.
-        old = route[:n].copy()
-        kept = 0
-        for k in range(n):
-            route[kept] = old[k]
-            kept += 1
-            if k == i:
-                route[kept] = p
-                kept += 1
-            if k == j:
-                route[kept] = d
-                kept += 1
-        s.lengths[v] = kept
+        # Stops after j move two places, those after i up to j one (j >= i).
+        for k in range(n + 1, j + 2, -1):
+            route[k] = route[k - 2]
+        route[j + 2] = d
+        for k in range(j + 1, i + 1, -1):
+            route[k] = route[k - 1]
+        route[i + 1] = p
+        s.lengths[v] = n + 2
     s.where[o] = v
     refresh(g, w, s, v)
 

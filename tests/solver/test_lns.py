@@ -14,6 +14,7 @@ from solver import (
     solve,
 )
 from solver.lns import PART_MIN_ORDERS
+from solver.lns_kernels import _nearest_first
 
 HARD = SolverParams(
     hard_deadlines=True, courier_cost=0, push_cost_per_s=0.0, improve=False
@@ -135,3 +136,13 @@ def test_search_in_parts_on_two_threads_keeps_every_order_and_the_plan_valid():
 def test_search_in_parts_with_an_iteration_limit_gives_the_same_plan():
     problem = same_hour(6, 2 * PART_MIN_ORDERS + 50, 50)
     assert solve(problem, in_parts(600)).routes == solve(problem, in_parts(600)).routes
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_insertion_looks_first_at_the_routes_nearest_the_delivery(seed):
+    rng = np.random.default_rng(seed)
+    distance = rng.permutation(100).astype(np.float64)
+    order = np.arange(100)
+    _nearest_first(distance, order, 16)
+    assert list(order[:16]) == list(np.argsort(distance)[:16])
+    assert sorted(order) == list(range(100))
