@@ -287,10 +287,10 @@ def _split(
     delivery (or with the one courier allowed to serve it).
     """
     n_vehicles = solution.lengths.shape[0]
+    distance = np.empty(n_vehicles)
     pivot = graph.loc[graph.order_delivery[rng.integers(len(graph.order_delivery))]]
     by_distance = np.argsort(
-        lns_kernels.route_distances(graph, solution, pivot, np.empty(n_vehicles)),
-        kind="stable",
+        lns_kernels.route_distances(graph, solution, pivot, distance), kind="stable"
     )
     part_of_route = np.empty(n_vehicles, dtype=np.int64)
     for part, chunk in enumerate(np.array_split(by_distance, parts)):
@@ -302,9 +302,7 @@ def _split(
         delivery = graph.order_delivery[order]
         only = graph.only_vehicle[delivery]
         if only < 0:
-            distance = lns_kernels.route_distances(
-                graph, solution, graph.loc[delivery], np.empty(n_vehicles)
-            )
+            lns_kernels.route_distances(graph, solution, graph.loc[delivery], distance)
             only = int(np.argmin(distance))
         part_of_order[order] = part_of_route[only]
     return [

@@ -588,7 +588,7 @@ def _extra_cost(w: Weights, current: int, v: int, n: int) -> float:
     return extra
 
 
-@njit(cache=True, nogil=True, _nrt=False)
+@njit(cache=True, _nrt=False)
 def _insertion(
     travel: np.ndarray,
     loc: np.ndarray,
